@@ -1,0 +1,82 @@
+"""The brand's accounts (pages, channels) and their settings, from a configuration file.
+
+Every service loads the same file, so ingest, triage and responder agree on an account's kind,
+language and mode without passing them around in each event.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.contracts.comments import Platform
+
+AccountKind = Literal["business", "personal", "influencer"]
+ResponderMode = Literal["auto", "approve", "dry-run"]
+
+
+class Account(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: Platform
+    account_id: str
+    name: str = ""
+    kind: AccountKind = "business"
+    language: str = "de"
+    time_zone: str = "Europe/Berlin"
+    mode: ResponderMode = "auto"
+    adapter: str = "console"
+    """Which responder adapter performs actions: `console` records them instead of calling out."""
+    humour: bool = False
+    ask_deletion_after_resolution: bool = True
+    community_window_minutes: int = Field(default=60, ge=0)
+
+
+class AccountsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accounts: list[Account] = Field(default_factory=list)
+
+
+class UnknownAccount(LookupError):
+    def __init__(self, platform: str, account_id: str) -> None:
+        super().__init__(
+            f"account {account_id!r} on {platform} is not configured "
+            "(add it to the accounts file, or set ACCEPT_UNKNOWN_ACCOUNTS=true for a demo)"
+        )
+        self.platform = platform
+        self.account_id = account_id
+
+
+class AccountDirectory:
+    """Looks accounts up by (platform, id); unknown ones become default business pages if allowed."""
+
+    def __init__(self, accounts: list[Account], *, accept_unknown: bool) -> None:
+        self._by_key = {(a.platform, a.account_id): a for a in accounts}
+        self._accept_unknown = accept_unknown
+
+    @classmethod
+    def load(cls, path: Path, *, accept_unknown: bool) -> AccountDirectory:
+        if not path.exists():
+            if accept_unknown:
+                return cls([], accept_unknown=True)
+            raise FileNotFoundError(f"accounts file {path} does not exist")
+        try:
+            parsed = AccountsFile.model_validate(yaml.safe_load(path.read_text()) or {})
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise ValueError(f"accounts file {path} is invalid: {exc}") from exc
+        return cls(parsed.accounts, accept_unknown=accept_unknown)
+
+    def get(self, platform: Platform, account_id: str) -> Account:
+        account = self._by_key.get((platform, account_id))
+        if account is not None:
+            return account
+        if self._accept_unknown:
+            return Account(platform=platform, account_id=account_id)
+        raise UnknownAccount(platform, account_id)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_key.values())

@@ -1,0 +1,32 @@
+"""What triage decided about one comment, and why."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from shared.contracts.actions import PlannedAction
+from shared.contracts.comments import Comment, CommentChange
+from shared.contracts.envelope import Envelope
+
+
+class DecisionMade(Envelope):
+    """Self-contained: the responder acts on it without reading triage's tables."""
+
+    event_type: Literal["decision.made"] = "decision.made"
+    schema_version: Literal[1] = 1
+    decision_id: str
+    comment_event_id: str
+    change: CommentChange = "created"
+    comment: Comment
+    lang: str = Field(max_length=8)
+    labels: list[str]
+    scores: dict[str, float]
+    rule_id: str
+    reason: str
+    policy_version: str
+    category: str | None = None
+    """The SLA category (a complaint label) when the rule starts a first-response clock."""
+    sla_due_at: AwareDatetime | None = None
+    actions: list[PlannedAction]

@@ -1,0 +1,171 @@
+"""What every service process shares: Redis, broker, consumers, reclaimers, health, metrics.
+
+A service's composition root creates a `ServiceRuntime`, registers its consumers and routes, and
+asks for the ASGI app; `serve()` runs it under uvicorn, which turns SIGTERM into a graceful
+shutdown (the lifespan stops the broker, then the reclaimers, then closes connections).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI, Response
+from faststream.redis import RedisBroker
+from pydantic import BaseModel
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.metrics import render_latest
+from shared.settings import Settings
+from shared.streams.consumer import (
+    BatchHandler,
+    ConsumerConfig,
+    StreamConsumer,
+    ensure_group,
+)
+from shared.streams.names import StreamNames, consumer_name
+from shared.streams.publisher import EventPublisher
+
+log = logging.getLogger(__name__)
+
+EventT = TypeVar("EventT", bound=BaseModel)
+Hook = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    """The I/O shell of one service process; built by its composition root, never at import."""
+
+    def __init__(self, service: str, settings: Settings, engine: AsyncEngine | None = None) -> None:
+        self.service = service
+        self.settings = settings
+        self.names = StreamNames(settings.stream_prefix)
+        self.redis: Redis = Redis.from_url(settings.redis_url)
+        self.broker = RedisBroker(settings.redis_url, log_level=logging.DEBUG)
+        self.publisher = EventPublisher(self.redis, settings.stream_maxlen)
+        self.engine = engine
+        self.consumer = consumer_name(service)
+        self._consumers: list[StreamConsumer[Any]] = []
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def consume(
+        self,
+        stream: str,
+        logical_name: str,
+        group: str,
+        model: type[EventT],
+        handler: BatchHandler[EventT],
+    ) -> StreamConsumer[EventT]:
+        consumer = StreamConsumer(
+            redis=self.redis,
+            stream=stream,
+            logical_name=logical_name,
+            group=group,
+            consumer=self.consumer,
+            model=model,
+            handler=handler,
+            dead_letter_stream=self.names.dead_letter,
+            config=ConsumerConfig(
+                batch_size=self.settings.consumer_batch_size,
+                block_ms=self.settings.consumer_block_ms,
+                reclaim_idle_ms=self.settings.reclaim_idle_ms,
+                reclaim_interval_s=self.settings.reclaim_interval_s,
+                max_attempts=self.settings.max_delivery_attempts,
+            ),
+        )
+        consumer.subscribe(self.broker)
+        self._consumers.append(consumer)
+        return consumer
+
+    def on_startup(self, hook: Hook) -> None:
+        self._startup.append(hook)
+
+    def on_shutdown(self, hook: Hook) -> None:
+        self._shutdown.append(hook)
+
+    def spawn(self, factory: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Run a background loop that ends when the service stops (e.g. a poller)."""
+        self._startup.append(lambda: self._spawn(factory))
+
+    async def _spawn(self, factory: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        self._tasks.append(asyncio.create_task(factory(self._stop)))
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        for consumer in self._consumers:
+            await ensure_group(self.redis, consumer.stream, consumer.group)
+        for hook in self._startup:
+            await hook()
+        if self._consumers:
+            await self.broker.start()
+        reclaimer = f"{self.consumer}-reclaim"
+        for consumer in self._consumers:
+            self._tasks.append(asyncio.create_task(consumer.run_reclaimer(reclaimer, self._stop)))
+        log.info("%s started as %s", self.service, self.consumer)
+        try:
+            yield
+        finally:
+            log.info("%s stopping", self.service)
+            if self._consumers:
+                await self.broker.stop()
+            self._stop.set()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            for hook in self._shutdown:
+                await hook()
+            if self.engine is not None:
+                await self.engine.dispose()
+            await self.redis.aclose()
+
+    async def health(self) -> dict[str, str]:
+        """Checks each dependency the service needs; a failing one makes /healthz answer 503."""
+        checks: dict[str, str] = {}
+        try:
+            await self.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not swallowed
+            checks["redis"] = f"error: {type(exc).__name__}"
+        if self.engine is not None:
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+                checks["database"] = "ok"
+            except Exception as exc:  # noqa: BLE001
+                checks["database"] = f"error: {type(exc).__name__}"
+        return checks
+
+    def build_app(self, title: str) -> FastAPI:
+        app = FastAPI(title=title, lifespan=self.lifespan)
+
+        @app.get("/healthz", tags=["operations"])
+        async def healthz(response: Response) -> dict[str, Any]:
+            checks = await self.health()
+            ok = all(v == "ok" for v in checks.values())
+            response.status_code = 200 if ok else 503
+            return {"status": "ok" if ok else "degraded", "service": self.service, **checks}
+
+        @app.get("/metrics", tags=["operations"], include_in_schema=False)
+        async def metrics() -> Response:
+            body, content_type = render_latest()
+            return Response(body, media_type=content_type)
+
+        return app
+
+
+def serve(app: FastAPI, settings: Settings, port: int) -> None:
+    """Run under uvicorn; SIGTERM/SIGINT trigger the lifespan shutdown above."""
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        log_config=None,
+    )

@@ -1,0 +1,74 @@
+"""Every tunable of Steam-Connect, read once from the environment (or a `.env` file).
+
+One class so that the compose file, the README's configuration table and the code cannot drift:
+a test checks that every variable the compose file sets is a field here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Process configuration; business code receives it from a composition root, never os.environ."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # --- infrastructure -------------------------------------------------------------------------
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/steam_connect"
+    stream_prefix: str = "sc"
+    stream_maxlen: int = Field(default=1_000_000, ge=1_000)
+
+    # --- consumers ------------------------------------------------------------------------------
+    consumer_batch_size: int = Field(default=200, ge=1, le=5_000)
+    consumer_block_ms: int = Field(default=100, ge=1)
+    reclaim_idle_ms: int = Field(default=30_000, ge=100)
+    reclaim_interval_s: float = Field(default=5.0, gt=0)
+    max_delivery_attempts: int = Field(default=5, ge=1)
+
+    # --- HTTP ports -----------------------------------------------------------------------------
+    http_host: str = "127.0.0.1"
+    ingest_port: int = 8001
+    triage_port: int = 8002
+    responder_port: int = 8003
+    reporting_port: int = 8004
+
+    # --- ingest ---------------------------------------------------------------------------------
+    ingest_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    ingest_max_batch: int = Field(default=1_000, ge=1)
+    dedupe_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    accounts_file: Path = PACKAGE_ROOT / "config" / "accounts.yaml"
+    accept_unknown_accounts: bool = False
+
+    # --- triage ---------------------------------------------------------------------------------
+    policy_file: Path = PACKAGE_ROOT / "services" / "triage" / "policy" / "policy.yaml"
+
+    # --- responder ------------------------------------------------------------------------------
+    console_record_path: Path = Path("var/console-actions.ndjson")
+    brand_name: str = "Steam-Connect"
+
+    # --- reporting ------------------------------------------------------------------------------
+    reporting_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+
+    # --- logging --------------------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("ingest_api_keys", "reporting_api_keys", mode="before")
+    @classmethod
+    def _parse_keys(cls, value: object) -> object:
+        """Keys come as one comma-separated variable, the way operators set secrets."""
+        return _split_csv(value)

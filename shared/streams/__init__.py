@@ -1,0 +1,1 @@
+"""Redis-stream plumbing shared by every service: names, encoding, publishing, consuming."""

@@ -1,0 +1,223 @@
+"""Batch consumption that loses nothing: groups at id 0, explicit reclaim, dead-lettering.
+
+FastStream delivers new entries in batches (`>` reads). What it does not do is tracked here:
+- groups are created at id 0 before any subscriber starts (FastStream would create them at `$`
+  and skip everything published earlier);
+- entries left pending by a failed handler or a dead process are reclaimed with XAUTOCLAIM
+  after an idle time, retried one by one, and dead-lettered with the error after N deliveries;
+- entries that are not valid events never reach a handler: they are dead-lettered at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+from pydantic import BaseModel, ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.metrics import DEAD_LETTERED, STREAM_MESSAGES
+from shared.streams.codec import UndecodableEntry, decode
+
+log = logging.getLogger(__name__)
+
+EventT = TypeVar("EventT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Delivery(Generic[EventT]):
+    """One decoded stream entry; `attempt` is 1 on first delivery."""
+
+    entry_id: str
+    event: EventT
+    attempt: int = 1
+
+
+BatchHandler = Callable[[Sequence[Delivery[EventT]]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    batch_size: int
+    block_ms: int
+    reclaim_idle_ms: int
+    reclaim_interval_s: float
+    max_attempts: int
+
+
+async def ensure_group(redis: Redis, stream: str, group: str) -> None:
+    """Create the group at id 0 so entries published before the first start are not skipped."""
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class StreamConsumer(Generic[EventT]):
+    """One service's subscription to one stream, with its reclaimer."""
+
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        stream: str,
+        logical_name: str,
+        group: str,
+        consumer: str,
+        model: type[EventT],
+        handler: BatchHandler[EventT],
+        dead_letter_stream: str,
+        config: ConsumerConfig,
+    ) -> None:
+        self._redis = redis
+        self.stream = stream
+        self._logical = logical_name
+        self.group = group
+        self._consumer = consumer
+        self._model = model
+        self._handler = handler
+        self._dead_letter = dead_letter_stream
+        self._config = config
+
+    def subscribe(self, broker: RedisBroker) -> None:
+        """Register the batch subscriber; call `ensure_group` before the broker starts."""
+        sub = StreamSub(
+            self.stream,
+            group=self.group,
+            consumer=self._consumer,
+            batch=True,
+            max_records=self._config.batch_size,
+            polling_interval=self._config.block_ms,
+        )
+
+        @broker.subscriber(stream=sub)
+        async def on_batch(body: list[Any], msg: RedisBatchStreamMessage) -> None:
+            raw = msg.raw_message
+            ids = [_text(i) for i in raw["message_ids"]]
+            await self.process(list(zip(ids, raw["data"], strict=True)), attempts={})
+
+    async def process(
+        self, entries: Sequence[tuple[str, dict[bytes, bytes]]], attempts: dict[str, int]
+    ) -> None:
+        """Decode, dead-letter what is not an event, hand the rest to the handler as one batch."""
+        good: list[Delivery[EventT]] = []
+        bad: list[tuple[str, dict[bytes, bytes], str]] = []
+        for entry_id, fields in entries:
+            try:
+                event = self._model.model_validate(decode(fields))
+            except (UndecodableEntry, ValidationError) as exc:
+                bad.append((entry_id, fields, f"{type(exc).__name__}: {exc}"))
+                continue
+            good.append(Delivery(entry_id, event, attempts.get(entry_id, 1)))
+        if bad:
+            await self._dead_letter_entries(bad, attempts)
+        if good:
+            await self._handler(good)
+            STREAM_MESSAGES.labels(self._logical, self.group, "processed").inc(len(good))
+
+    async def _dead_letter_entries(
+        self, bad: Sequence[tuple[str, dict[bytes, bytes], str]], attempts: dict[str, int]
+    ) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        now = datetime.now(UTC).isoformat()
+        for entry_id, fields, error in bad:
+            record = {
+                "source_stream": self.stream,
+                "source_id": entry_id,
+                "group": self.group,
+                "attempts": attempts.get(entry_id, 1),
+                "error": error[:2000],
+                "failed_at": now,
+                "fields": {
+                    _text(k): v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+                    for k, v in fields.items()
+                },
+            }
+            pipe.xadd(self._dead_letter, {b"__data__": json.dumps(record).encode()})
+            pipe.xack(self.stream, self.group, entry_id)
+            log.error(
+                "dead-lettered entry %s of %s: %s",
+                entry_id,
+                self.stream,
+                error,
+                extra={"stream": self.stream, "entry_id": entry_id, "group": self.group},
+            )
+        await pipe.execute()
+        DEAD_LETTERED.labels(self._logical, self.group).inc(len(bad))
+        STREAM_MESSAGES.labels(self._logical, self.group, "dead_lettered").inc(len(bad))
+
+    async def reclaim_once(self, reclaimer: str) -> int:
+        """Claim entries idle past the threshold and retry them one by one; returns the count."""
+        _next, claimed, _deleted = await self._redis.xautoclaim(
+            self.stream,
+            self.group,
+            reclaimer,
+            min_idle_time=self._config.reclaim_idle_ms,
+            start_id="0-0",
+            count=self._config.batch_size,
+        )
+        entries = [(_text(i), f) for i, f in claimed if f is not None]
+        if not entries:
+            return 0
+        pending = await self._redis.xpending_range(
+            self.stream,
+            self.group,
+            min=entries[0][0],
+            max=entries[-1][0],
+            count=len(entries),
+            consumername=reclaimer,
+        )
+        attempts = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+        for entry_id, fields in entries:
+            await self._retry_one(entry_id, fields, attempts)
+        return len(entries)
+
+    async def _retry_one(
+        self, entry_id: str, fields: dict[bytes, bytes], attempts: dict[str, int]
+    ) -> None:
+        try:
+            await self.process([(entry_id, fields)], attempts)
+        except Exception as exc:  # noqa: BLE001 - the failure is recorded, never swallowed
+            attempt = attempts.get(entry_id, 1)
+            if attempt >= self._config.max_attempts:
+                await self._dead_letter_entries(
+                    [(entry_id, fields, f"{type(exc).__name__}: {exc}")], attempts
+                )
+            else:
+                STREAM_MESSAGES.labels(self._logical, self.group, "failed").inc()
+                log.warning(
+                    "retry %d/%d of %s failed: %s",
+                    attempt,
+                    self._config.max_attempts,
+                    entry_id,
+                    exc,
+                    extra={"stream": self.stream, "entry_id": entry_id},
+                )
+            return
+        await self._redis.xack(self.stream, self.group, entry_id)
+
+    async def run_reclaimer(self, reclaimer: str, stop: asyncio.Event) -> None:
+        """Loop until `stop` is set; Redis errors are logged and retried, never fatal."""
+        while not stop.is_set():
+            try:
+                while await self.reclaim_once(reclaimer) and not stop.is_set():
+                    pass
+            except Exception:
+                log.exception("reclaim of %s failed; will retry", self.stream)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self._config.reclaim_interval_s)
+            except TimeoutError:
+                pass
