@@ -6,6 +6,7 @@ language and mode without passing them around in each event.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -52,7 +53,7 @@ class UnknownAccount(LookupError):
 
 
 class AccountDirectory:
-    """Looks accounts up by (platform, id); unknown ones become default business pages if allowed."""
+    """Finds accounts by (platform, id); unknown ones become default business pages if allowed."""
 
     def __init__(self, accounts: list[Account], *, accept_unknown: bool) -> None:
         self._by_key = {(a.platform, a.account_id): a for a in accounts}
@@ -78,5 +79,5 @@ class AccountDirectory:
             return Account(platform=platform, account_id=account_id)
         raise UnknownAccount(platform, account_id)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Account]:
         return iter(self._by_key.values())

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -91,11 +92,11 @@ class ServiceRuntime:
     def on_shutdown(self, hook: Hook) -> None:
         self._shutdown.append(hook)
 
-    def spawn(self, factory: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    def spawn(self, factory: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
         """Run a background loop that ends when the service stops (e.g. a poller)."""
         self._startup.append(lambda: self._spawn(factory))
 
-    async def _spawn(self, factory: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    async def _spawn(self, factory: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
         self._tasks.append(asyncio.create_task(factory(self._stop)))
 
     @asynccontextmanager
@@ -159,8 +160,14 @@ class ServiceRuntime:
         return app
 
 
+def _exit_after_graceful_shutdown(signum: int, _frame: object) -> None:
+    """uvicorn re-raises the captured SIGTERM after shutting down; a drained stop exits 0."""
+    raise SystemExit(0)
+
+
 def serve(app: FastAPI, settings: Settings, port: int) -> None:
     """Run under uvicorn; SIGTERM/SIGINT trigger the lifespan shutdown above."""
+    signal.signal(signal.SIGTERM, _exit_after_graceful_shutdown)
     uvicorn.run(
         app,
         host=settings.http_host,

@@ -22,7 +22,7 @@ def _split_csv(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    """Process configuration; business code receives it from a composition root, never os.environ."""
+    """Process configuration, handed down by composition roots; code never reads os.environ."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
@@ -52,6 +52,21 @@ class Settings(BaseSettings):
     dedupe_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     accounts_file: Path = PACKAGE_ROOT / "config" / "accounts.yaml"
     accept_unknown_accounts: bool = False
+
+    # --- platform connectors --------------------------------------------------------------------
+    facebook_app_secret: SecretStr | None = None
+    facebook_verify_token: SecretStr | None = None
+    instagram_app_secret: SecretStr | None = None
+    """Only when Instagram webhooks come from a separate Meta app; else FACEBOOK_APP_SECRET."""
+    x_consumer_secret: SecretStr | None = None
+    youtube_api_key: SecretStr | None = None
+    youtube_oauth_token: SecretStr | None = None
+    youtube_api_url: str = "https://www.googleapis.com/youtube/v3"
+    youtube_poll_interval_s: float = Field(default=60.0, gt=0)
+    youtube_max_pages: int = Field(default=5, ge=1)
+    youtube_daily_quota: int = Field(default=5_000, ge=1)
+    """Units the poller may spend per Pacific day; the rest is left to the responder."""
+    youtube_quota_backoff_s: float = Field(default=3_600.0, gt=0)
 
     # --- triage ---------------------------------------------------------------------------------
     policy_file: Path = PACKAGE_ROOT / "services" / "triage" / "policy" / "policy.yaml"

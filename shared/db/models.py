@@ -49,6 +49,11 @@ class CommentRow(Base):
     author_name: Mapped[str] = mapped_column(String(500))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    """active | edited | removed; a removed comment keeps its last text as evidence."""
+    status_at: Mapped[datetime]
+    """Platform time of the event that set `status`: an older event never overwrites it."""
+    text_at: Mapped[datetime | None]
+    """Platform time of the created/edited event that set `text`; NULL if only a removal was seen."""
     created_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -58,6 +63,7 @@ class CommentEventRow(Base):
     """Every accepted comment event, append-only: the evidence of what was said. Writer: reporting."""
 
     __tablename__ = "comment_events"
+    __table_args__ = (Index("ix_comment_events_platform_comment", "platform", "comment_id"),)
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
@@ -110,6 +116,8 @@ class ExchangeRow(Base):
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    """When R11 moved the exchange to a private chat; it fires once per exchange."""
 
 
 class AuthorRecordRow(Base):
@@ -137,9 +145,10 @@ class ActionRow(Base):
     account_id: Mapped[str] = mapped_column(String(200))
     comment_id: Mapped[str] = mapped_column(String(300))
     thread_id: Mapped[str] = mapped_column(String(300), index=True)
+    author_id: Mapped[str] = mapped_column(String(200))
     correlation_id: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20))
-    """pending → done | skipped | failed."""
+    """pending → done | skipped | failed | awaiting_approval (approve-mode accounts)."""
     text: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
     platform_ref: Mapped[str | None] = mapped_column(String(300))

@@ -62,8 +62,8 @@ async def ensure_group(redis: Redis, stream: str, group: str) -> None:
             raise
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 class StreamConsumer(Generic[EventT]):

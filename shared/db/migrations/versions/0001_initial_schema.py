@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('account_id', sa.String(length=200), nullable=False),
     sa.Column('comment_id', sa.String(length=300), nullable=False),
     sa.Column('thread_id', sa.String(length=300), nullable=False),
+    sa.Column('author_id', sa.String(length=200), nullable=False),
     sa.Column('correlation_id', sa.String(length=300), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('text', sa.Text(), nullable=True),
@@ -57,6 +58,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('event_id')
     )
     op.create_index(op.f('ix_comment_events_thread_id'), 'comment_events', ['thread_id'], unique=False)
+    op.create_index('ix_comment_events_platform_comment', 'comment_events', ['platform', 'comment_id'], unique=False)
     op.create_table('comments',
     sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
     sa.Column('platform', sa.String(length=20), nullable=False),
@@ -69,6 +71,8 @@ def upgrade() -> None:
     sa.Column('author_name', sa.String(length=500), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('status_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('text_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -110,6 +114,7 @@ def upgrade() -> None:
     sa.Column('opened_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('thread_id')
     )
     # ### end Alembic commands ###
@@ -123,6 +128,7 @@ def downgrade() -> None:
     op.drop_table('decisions')
     op.drop_index(op.f('ix_comments_thread_id'), table_name='comments')
     op.drop_table('comments')
+    op.drop_index('ix_comment_events_platform_comment', table_name='comment_events')
     op.drop_index(op.f('ix_comment_events_thread_id'), table_name='comment_events')
     op.drop_table('comment_events')
     op.drop_table('author_records')
