@@ -1,0 +1,1 @@
+"""Responder: turns decisions into platform actions, exactly once per action id."""

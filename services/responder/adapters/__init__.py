@@ -1,0 +1,1 @@
+"""I/O edges of the responder: platform adapters and the outbox repository."""

@@ -1,0 +1,66 @@
+"""Tone guard (R13): defensive, blaming, sarcastic or argumentative drafts never go out."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.responder.domain.tone import check_tone
+
+CALM_EN = "Hi Jane, we are sorry about this. Please message us and we will help right away."
+CALM_DE = "Hallo Jane, das tut uns leid. Bitte schreiben Sie uns, wir helfen Ihnen sofort."
+
+
+@pytest.mark.parametrize("draft", [CALM_EN, CALM_DE])
+def test_calm_drafts_pass(draft: str) -> None:
+    assert check_tone(draft, humour_allowed=False).accepted
+
+
+@pytest.mark.parametrize(
+    ("draft", "category"),
+    [
+        ("Actually you did not read the instructions.", "defensive"),
+        ("As we already said, the parcel left on Monday.", "defensive"),
+        ("That is not our fault, the courier lost it.", "defensive"),
+        ("You should have registered the product first.", "blaming"),
+        ("Please calm down, we are looking into it.", "argumentative"),
+        ("Yeah right, we will get right on that.", "sarcastic"),
+        ("Wie bereits gesagt, das Paket ist unterwegs.", "defensive"),
+        ("Sie hätten das Gerät vorher registrieren müssen.", "blaming"),
+        ("Das ist leider selbst schuld.", "blaming"),
+        ("Beruhigen Sie sich bitte erst einmal.", "argumentative"),
+        ("Na toll, noch eine Beschwerde.", "sarcastic"),
+    ],
+)
+def test_defensive_blaming_argumentative_and_sarcastic_drafts_are_rejected(
+    draft: str, category: str
+) -> None:
+    verdict = check_tone(draft, humour_allowed=True)
+    assert not verdict.accepted
+    assert any(reason.startswith(category) for reason in verdict.reasons), verdict.reasons
+
+
+def test_matching_ignores_case_spacing_and_curly_apostrophes() -> None:
+    verdict = check_tone("We  can’t help — CALM   DOWN.  You’re   wrong.", humour_allowed=False)
+    assert {r.split(" ")[0] for r in verdict.reasons} == {"argumentative"}
+    assert len(verdict.reasons) == 2
+
+
+def test_phrases_match_whole_words_only() -> None:
+    assert check_tone("Our colleague Lolita will call you.", humour_allowed=False).accepted
+
+
+@pytest.mark.parametrize("draft", ["Thanks Jane, haha, we will fix it.", "We will fix it 😉"])
+def test_humour_is_rejected_unless_the_account_enables_it(draft: str) -> None:
+    rejected = check_tone(draft, humour_allowed=False)
+    assert not rejected.accepted
+    assert "does not enable humour" in rejected.reasons[0]
+    assert check_tone(draft, humour_allowed=True).accepted
+
+
+def test_shouting_punctuation_is_not_calm() -> None:
+    assert not check_tone("We will fix it!!", humour_allowed=False).accepted
+
+
+def test_every_reason_is_reported() -> None:
+    verdict = check_tone("As we already said: your fault. lol", humour_allowed=False)
+    assert len(verdict.reasons) == 3
