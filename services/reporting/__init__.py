@@ -1,0 +1,1 @@
+"""Reporting: exchange history, metrics and the read API over everything the other services did."""

@@ -1,0 +1,5 @@
+"""`python -m services.reporting`."""
+
+from services.reporting.bootstrap import main
+
+main()

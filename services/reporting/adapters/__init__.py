@@ -1,0 +1,1 @@
+"""PostgreSQL access for reporting: the history writer and the read queries."""

@@ -1,0 +1,156 @@
+"""Read side: a fixed, small number of indexed queries per request (never one per row)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.reporting.domain.records import (
+    ActionRecord,
+    CommentEventRecord,
+    CommentRecord,
+    DecisionRecord,
+)
+from shared.db.models import ActionRow, CommentEventRow, CommentRow, DecisionRow
+
+
+@dataclass(frozen=True)
+class ThreadRecords:
+    comments: list[CommentRecord]
+    events: list[CommentEventRecord]
+    decisions: list[DecisionRecord]
+    actions: list[ActionRecord]
+
+
+@dataclass(frozen=True)
+class CommentRecords:
+    comment: CommentRecord | None
+    events: list[CommentEventRecord]
+    decisions: list[DecisionRecord]
+    actions: list[ActionRecord]
+
+
+def _comment(r: CommentRow) -> CommentRecord:
+    return CommentRecord(
+        platform=r.platform,
+        account_id=r.account_id,
+        comment_id=r.comment_id,
+        post_id=r.post_id,
+        parent_id=r.parent_id,
+        thread_id=r.thread_id,
+        author_id=r.author_id,
+        author_name=r.author_name,
+        text=r.text,
+        status=r.status,
+        created_at=r.created_at,
+    )
+
+
+def _event(r: CommentEventRow) -> CommentEventRecord:
+    return CommentEventRecord(
+        event_id=r.event_id,
+        platform=r.platform,
+        comment_id=r.comment_id,
+        thread_id=r.thread_id,
+        change=r.change,
+        text=r.text,
+        occurred_at=r.occurred_at,
+    )
+
+
+def _decision(r: DecisionRow) -> DecisionRecord:
+    return DecisionRecord(
+        decision_id=r.decision_id,
+        platform=r.platform,
+        account_id=r.account_id,
+        comment_id=r.comment_id,
+        thread_id=r.thread_id,
+        rule_id=r.rule_id,
+        reason=r.reason,
+        policy_version=r.policy_version,
+        lang=r.lang,
+        labels=[str(label) for label in r.labels],
+        scores={str(k): float(v) for k, v in r.scores.items()},
+        category=r.category,
+        sla_due_at=r.sla_due_at,
+        actions=list(r.actions),
+        decided_at=r.decided_at,
+        event=dict(r.event),
+    )
+
+
+def _action(r: ActionRow) -> ActionRecord:
+    return ActionRecord(
+        action_id=r.action_id,
+        decision_id=r.decision_id,
+        kind=r.kind,
+        platform=r.platform,
+        account_id=r.account_id,
+        comment_id=r.comment_id,
+        thread_id=r.thread_id,
+        status=r.status,
+        text=r.text,
+        detail=r.detail,
+        platform_ref=r.platform_ref,
+        created_at=r.created_at,
+        completed_at=r.completed_at,
+    )
+
+
+class HistoryQueries:
+    """Loads the rows behind one exchange or one comment, in one read-only session."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def thread(self, thread_id: str) -> ThreadRecords:
+        """Four queries, each on a `thread_id` index."""
+        async with self._sessions() as s:
+            comments = await s.scalars(select(CommentRow).where(CommentRow.thread_id == thread_id))
+            events = await s.scalars(
+                select(CommentEventRow).where(CommentEventRow.thread_id == thread_id)
+            )
+            decisions = await s.scalars(
+                select(DecisionRow).where(DecisionRow.thread_id == thread_id)
+            )
+            actions = await s.scalars(select(ActionRow).where(ActionRow.thread_id == thread_id))
+            return ThreadRecords(
+                comments=[_comment(r) for r in comments],
+                events=[_event(r) for r in events],
+                decisions=[_decision(r) for r in decisions],
+                actions=[_action(r) for r in actions],
+            )
+
+    async def comment(self, platform: str, comment_id: str) -> CommentRecords:
+        """Four queries on (platform, comment_id) indexes; actions via their decisions' ids."""
+        async with self._sessions() as s:
+            row = await s.scalar(
+                select(CommentRow).where(
+                    CommentRow.platform == platform, CommentRow.comment_id == comment_id
+                )
+            )
+            events = await s.scalars(
+                select(CommentEventRow).where(
+                    CommentEventRow.platform == platform,
+                    CommentEventRow.comment_id == comment_id,
+                )
+            )
+            decision_ids = select(DecisionRow.decision_id).where(
+                DecisionRow.platform == platform, DecisionRow.comment_id == comment_id
+            )
+            decisions = await s.scalars(
+                select(DecisionRow).where(
+                    DecisionRow.platform == platform, DecisionRow.comment_id == comment_id
+                )
+            )
+            actions = await s.scalars(
+                select(ActionRow).where(ActionRow.decision_id.in_(decision_ids))
+            )
+            return CommentRecords(
+                comment=_comment(row) if row is not None else None,
+                events=[_event(r) for r in events],
+                decisions=[_decision(r) for r in decisions],
+                actions=[_action(r) for r in actions],
+            )

@@ -1,0 +1,100 @@
+"""The read API: exchange timelines and comment stories, behind bearer-key authentication."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
+
+from services.reporting.adapters.queries import HistoryQueries
+from services.reporting.domain.comment_view import build_comment_view
+from services.reporting.domain.timeline import StoredEventInvalid, build_thread_view
+from services.reporting.domain.views import CommentView, ErrorView, ThreadView
+from shared.contracts.comments import Platform
+
+log = logging.getLogger(__name__)
+
+_bearer = HTTPBearer(auto_error=False, description="One of REPORTING_API_KEYS.")
+
+
+def key_matches(presented: str, keys: Sequence[SecretStr]) -> bool:
+    """Constant-time against every configured key, so timing reveals neither key nor position."""
+    given = presented.encode()
+    matched = False
+    for key in keys:
+        matched |= hmac.compare_digest(given, key.get_secret_value().encode())
+    return matched
+
+
+def bearer_auth(keys: Sequence[SecretStr]) -> Callable[..., Awaitable[None]]:
+    """A dependency rejecting requests without a valid key; no keys configured means no access."""
+
+    async def check(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> None:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "missing bearer token: send 'Authorization: Bearer <REPORTING_API_KEYS entry>'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if not key_matches(credentials.credentials, keys):
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "invalid API key: it is not one of REPORTING_API_KEYS",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
+    return check
+
+
+def history_router(queries: HistoryQueries, keys: Sequence[SecretStr]) -> APIRouter:
+    """The `/v1` routes; every one needs a key (health and metrics live outside this router)."""
+    router = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(bearer_auth(keys))],
+        responses={401: {"model": ErrorView}, 404: {"model": ErrorView}},
+    )
+
+    @router.get("/threads/{thread_id}", response_model=ThreadView, tags=["history"])
+    async def get_thread(thread_id: str) -> ThreadView:
+        """Everything said, decided and done in one exchange, in time order."""
+        records = await queries.thread(thread_id)
+        view = build_thread_view(
+            thread_id, records.comments, records.events, records.decisions, records.actions
+        )
+        if view is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown thread {thread_id!r}")
+        return view
+
+    @router.get("/comments/{platform}/{comment_id}", response_model=CommentView, tags=["history"])
+    async def get_comment(platform: Platform, comment_id: str) -> CommentView:
+        """One comment, how it was classified, the latest decision and every action taken."""
+        r = await queries.comment(platform, comment_id)
+        view = build_comment_view(platform, comment_id, r.comment, r.events, r.decisions, r.actions)
+        if view is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"unknown comment {platform}:{comment_id}"
+            )
+        return view
+
+    return router
+
+
+async def _stored_event_invalid(request: Request, exc: Exception) -> JSONResponse:
+    """Schema drift in triage's stored events is a server fault worth a clear message."""
+    log.error("cannot render %s: %s", request.url.path, exc)
+    return JSONResponse({"detail": str(exc)}, status_code=500)
+
+
+def install_routes(app: FastAPI, queries: HistoryQueries, keys: Sequence[SecretStr]) -> None:
+    if not keys:
+        log.warning("REPORTING_API_KEYS is empty: every /v1 request will be refused")
+    app.include_router(history_router(queries, keys))
+    app.add_exception_handler(StoredEventInvalid, _stored_event_invalid)

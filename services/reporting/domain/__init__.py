@@ -1,0 +1,1 @@
+"""Pure core of reporting: no FastStream, Redis or SQLAlchemy imports here."""
