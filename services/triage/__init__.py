@@ -1,0 +1,1 @@
+"""Triage: classify each comment, apply the moderation policy, record and publish the decision."""

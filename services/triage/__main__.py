@@ -1,0 +1,5 @@
+"""`python -m services.triage`."""
+
+from services.triage.bootstrap import main
+
+main()

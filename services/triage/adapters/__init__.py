@@ -1,0 +1,1 @@
+"""Triage's I/O edges: PostgreSQL repositories."""

@@ -1,0 +1,155 @@
+"""Triage's tables (decisions, exchanges, author_records): set-based reads and writes per batch.
+
+Never commits: the handler owns the transaction, so a batch is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.triage.domain.batch import AuthorKey
+from services.triage.domain.context import AuthorRecord, Exchange
+from shared.contracts import DecisionMade
+from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow
+
+_EXCHANGE_FIELDS = (
+    "thread_id",
+    "platform",
+    "account_id",
+    "customer_id",
+    "state",
+    "category",
+    "negative_messages",
+    "sla_due_at",
+    "opened_at",
+    "updated_at",
+    "resolved_at",
+    "escalated_at",
+)
+
+
+class TriageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def stored_events(self, decision_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The published event of every decision that already exists, by decision id."""
+        if not decision_ids:
+            return {}
+        rows = await self._session.execute(
+            select(DecisionRow.decision_id, DecisionRow.event).where(
+                DecisionRow.decision_id.in_(list(decision_ids))
+            )
+        )
+        return {row.decision_id: row.event for row in rows}
+
+    async def exchanges(self, thread_ids: Collection[str]) -> dict[str, Exchange]:
+        if not thread_ids:
+            return {}
+        rows = await self._session.scalars(
+            select(ExchangeRow).where(ExchangeRow.thread_id.in_(list(thread_ids)))
+        )
+        return {
+            row.thread_id: Exchange(**{name: getattr(row, name) for name in _EXCHANGE_FIELDS})
+            for row in rows
+        }
+
+    async def authors(self, keys: Collection[AuthorKey]) -> dict[AuthorKey, AuthorRecord]:
+        if not keys:
+            return {}
+        columns = (AuthorRecordRow.platform, AuthorRecordRow.account_id, AuthorRecordRow.author_id)
+        rows = await self._session.scalars(
+            select(AuthorRecordRow).where(tuple_(*columns).in_(list(keys)))
+        )
+        return {
+            (row.platform, row.account_id, row.author_id): AuthorRecord(
+                strikes=row.strikes, blocked=row.blocked, last_offence_at=row.last_offence_at
+            )
+            for row in rows
+        }
+
+    async def insert_decisions(
+        self, events: Sequence[DecisionMade], decided_at: datetime
+    ) -> set[str]:
+        """INSERT … ON CONFLICT DO NOTHING; returns the ids that were actually new."""
+        if not events:
+            return set()
+        stmt = (
+            insert(DecisionRow)
+            .values([_decision_row(event, decided_at) for event in events])
+            .on_conflict_do_nothing(index_elements=[DecisionRow.decision_id])
+            .returning(DecisionRow.decision_id)
+        )
+        return set((await self._session.scalars(stmt)).all())
+
+    async def save_exchanges(self, exchanges: Iterable[Exchange]) -> None:
+        rows = [{name: getattr(ex, name) for name in _EXCHANGE_FIELDS} for ex in exchanges]
+        if not rows:
+            return
+        stmt = insert(ExchangeRow).values(rows)
+        updates = {name: stmt.excluded[name] for name in _EXCHANGE_FIELDS if name != "thread_id"}
+        await self._session.execute(
+            stmt.on_conflict_do_update(index_elements=[ExchangeRow.thread_id], set_=updates)
+        )
+
+    async def add_strikes(
+        self, records: Mapping[AuthorKey, AuthorRecord], deltas: Mapping[AuthorKey, int]
+    ) -> None:
+        """Adds this batch's strikes to what is stored, so concurrent batches cannot lose one."""
+        rows = [
+            {
+                "platform": key[0],
+                "account_id": key[1],
+                "author_id": key[2],
+                "strikes": deltas.get(key, 0),
+                "blocked": record.blocked,
+                "last_offence_at": record.last_offence_at,
+            }
+            for key, record in records.items()
+        ]
+        if not rows:
+            return
+        table = AuthorRecordRow.__table__
+        stmt = insert(AuthorRecordRow).values(rows)
+        await self._session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["platform", "account_id", "author_id"],
+                set_={
+                    "strikes": table.c.strikes + stmt.excluded.strikes,
+                    "blocked": table.c.blocked | stmt.excluded.blocked,
+                    "last_offence_at": func.greatest(
+                        table.c.last_offence_at, stmt.excluded.last_offence_at
+                    ),
+                },
+            )
+        )
+
+
+def _decision_row(event: DecisionMade, decided_at: datetime) -> dict[str, Any]:
+    comment = event.comment
+    body = event.model_dump(mode="json")
+    return {
+        "decision_id": event.decision_id,
+        "comment_event_id": event.comment_event_id,
+        "platform": comment.platform,
+        "account_id": comment.account_id,
+        "comment_id": comment.comment_id,
+        "thread_id": comment.thread_id,
+        "rule_id": event.rule_id,
+        "reason": event.reason,
+        "policy_version": event.policy_version,
+        "lang": event.lang,
+        "labels": body["labels"],
+        "scores": body["scores"],
+        "category": event.category,
+        "sla_due_at": event.sla_due_at,
+        "actions": body["actions"],
+        "event": body,
+        "decided_at": decided_at,
+    }

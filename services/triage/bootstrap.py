@@ -1,0 +1,62 @@
+"""Triage's composition root: everything is built here from settings, nothing at import time."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.triage.domain.classifier import LexiconClassifier
+from services.triage.domain.labelling import Labeller
+from services.triage.domain.policy_loader import load_policy
+from services.triage.handlers import CommentsHandler
+from services.triage.metrics import declare
+from shared.accounts import AccountDirectory
+from shared.contracts import CommentReceived
+from shared.db.session import make_engine, make_sessionmaker
+from shared.logging import configure_logging
+from shared.runtime import ServiceRuntime, serve
+from shared.settings import Settings
+from shared.streams.names import Group
+
+SERVICE = "triage"
+
+
+def build_labeller(settings: Settings) -> Labeller:
+    """The classifier and policy thresholds the service uses; `steam-connect classify` too."""
+    return Labeller(LexiconClassifier.from_directory(), load_policy(settings.policy_file))
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Refuses to start on a broken policy or lexicon file (the error names the line)."""
+    labeller = build_labeller(settings)
+    accounts = AccountDirectory.load(
+        settings.accounts_file, accept_unknown=settings.accept_unknown_accounts
+    )
+    engine = make_engine(settings.database_url)
+    runtime = ServiceRuntime(SERVICE, settings, engine)
+    handler = CommentsHandler(
+        labeller=labeller,
+        accounts=accounts,
+        sessions=make_sessionmaker(engine),
+        publisher=runtime.publisher,
+        names=runtime.names,
+    )
+    runtime.consume(runtime.names.comments, "comments", Group.TRIAGE, CommentReceived, handler)
+    languages = getattr(labeller.classifier, "languages", ())
+    declare(labeller.policy.rule_ids, languages)
+    app = runtime.build_app("Steam-Connect triage")
+
+    @app.get("/policy", tags=["operations"])
+    async def policy() -> dict[str, object]:
+        """Which policy version is live and its rules, so an operator can explain a decision."""
+        return {
+            "version": labeller.policy.version,
+            "rules": [{"id": r.id, "reason": r.reason} for r in labeller.policy.rules],
+        }
+
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(SERVICE, settings.log_level, settings.log_json)
+    serve(create_app(settings), settings, settings.triage_port)

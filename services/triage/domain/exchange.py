@@ -1,0 +1,110 @@
+"""The exchange state machine: open → awaiting_customer → resolved | ignored | removed.
+
+Only the top-level comment can make a whole exchange ignored or removed; a troll reply inside a
+running exchange does not end it. A new customer reply reopens a resolved or ignored exchange.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from services.triage.domain.context import Decision, Exchange, ExchangeEffect, ExchangeState
+from shared.contracts import Comment
+
+TRANSITIONS: dict[ExchangeState, dict[ExchangeEffect, ExchangeState]] = {
+    "open": {
+        "open": "open",
+        "await_customer": "awaiting_customer",
+        "escalate": "awaiting_customer",
+        "resolve": "resolved",
+        "ignore": "ignored",
+        "remove": "removed",
+    },
+    "awaiting_customer": {
+        "await_customer": "awaiting_customer",
+        "escalate": "awaiting_customer",
+        "resolve": "resolved",
+        "remove": "removed",
+    },
+    "resolved": {"open": "open", "await_customer": "awaiting_customer", "remove": "removed"},
+    "ignored": {"open": "open", "await_customer": "awaiting_customer", "remove": "removed"},
+    "removed": {},
+}
+"""Effects missing from a state's row leave the state as it is."""
+
+_ACTIVE: frozenset[ExchangeState] = frozenset({"open", "awaiting_customer"})
+
+
+def transition(state: ExchangeState, effect: ExchangeEffect | None) -> ExchangeState:
+    if effect is None:
+        return state
+    return TRANSITIONS[state].get(effect, state)
+
+
+def is_active(exchange: Exchange | None) -> bool:
+    """An exchange still waiting for its resolution (R4, R11, R12 apply only to these)."""
+    return exchange is not None and exchange.state in _ACTIVE
+
+
+def is_top_level(comment: Comment) -> bool:
+    """Platforms report a top-level comment's parent as null or as the post itself."""
+    return comment.parent_id in (None, "", comment.post_id)
+
+
+def _effect_for(comment: Comment, decision: Decision) -> ExchangeEffect | None:
+    effect = decision.exchange_effect
+    if effect in ("ignore", "remove") and not is_top_level(comment):
+        return None
+    return effect
+
+
+def _new_exchange(comment: Comment, now: datetime) -> Exchange:
+    return Exchange(
+        thread_id=comment.thread_id,
+        platform=comment.platform,
+        account_id=comment.account_id,
+        customer_id=comment.author.id,
+        state="open",
+        category=None,
+        negative_messages=0,
+        sla_due_at=None,
+        opened_at=now,
+        updated_at=now,
+    )
+
+
+def apply_decision(
+    exchange: Exchange | None, comment: Comment, decision: Decision, *, now: datetime
+) -> Exchange | None:
+    """The exchange after `decision`; None while a thread never needed one (no clock, no effect)."""
+    effect = _effect_for(comment, decision)
+    if exchange is None:
+        if effect is None and decision.category is None:
+            return None
+        exchange = _new_exchange(comment, now)
+    state = transition(exchange.state, effect)
+    due = decision.sla_due_at if decision.category is not None else exchange.sla_due_at
+    resolved_at = exchange.resolved_at
+    if state == "resolved" and exchange.state != "resolved":
+        resolved_at = now
+    elif state in _ACTIVE:
+        resolved_at = None
+    return replace(
+        exchange,
+        state=state,
+        category=decision.category or exchange.category,
+        negative_messages=exchange.negative_messages + (1 if decision.improvement else 0),
+        sla_due_at=due if state in _ACTIVE else None,
+        updated_at=now,
+        resolved_at=resolved_at,
+        escalated_at=now if effect == "escalate" else exchange.escalated_at,
+    )
+
+
+def apply_removal(exchange: Exchange | None, comment: Comment, *, now: datetime) -> Exchange | None:
+    """The author (or the platform) removed a comment: removing the top one ends the exchange."""
+    if exchange is None or not is_top_level(comment):
+        return exchange
+    state = transition(exchange.state, "remove")
+    return replace(exchange, state=state, sla_due_at=None, updated_at=now)

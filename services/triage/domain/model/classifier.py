@@ -1,0 +1,142 @@
+"""The trained classifier: hashed n-gram features through logistic heads, mapped onto policy labels.
+
+Heads (see docs/classifier.md): `lang_de`; `offensive_de` with `fine_de` (GermEval abuse /
+insult / profanity); `offensive_en` with `hate_en` (Davidson hate vs offensive); `spam`;
+`complaint` (English product reviews). Labels without training data score 0 here; the
+HybridClassifier fills them from the lexicon rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from services.triage.domain.classification import LABELS, SENTIMENT, Classification
+from services.triage.domain.model.artifact import (
+    DEFAULT_MODEL_DIR,
+    DEFAULT_MODEL_NAME,
+    LoadedModel,
+    ModelLoadError,
+    load_model,
+    logistic,
+)
+from services.triage.domain.model.features import featurize
+
+F32 = npt.NDArray[np.float32]
+REQUIRED_HEADS = ("lang_de", "offensive_de", "offensive_en", "fine_de", "hate_en", "spam",
+                  "complaint")
+LANGUAGES = ("de", "en")
+CHUNK = 2048
+"""Texts featurised together; bounds memory for large evaluation runs."""
+CONFIDENT_LANG = 0.8
+"""Below this probability for either language, the caller's fallback language decides."""
+NEGATIVE_LABELS = tuple(label for label in LABELS if label not in ("positive", "neutral", "trivial"))
+
+
+class ModelClassifier:
+    """Implements the triage `Classifier` protocol with the shipped weights; pure after loading."""
+
+    def __init__(self, model: LoadedModel) -> None:
+        missing = sorted(set(REQUIRED_HEADS) - {h.name for h in model.heads})
+        if missing:
+            raise ModelLoadError(f"model {model.version} lacks heads {missing}")
+        self._model = model
+
+    @classmethod
+    def load(
+        cls, directory: Path = DEFAULT_MODEL_DIR, name: str = DEFAULT_MODEL_NAME
+    ) -> ModelClassifier:
+        """Load and verify the shipped files (no pickle; SHA-256 pinned in the manifest)."""
+        return cls(load_model(directory, name))
+
+    @property
+    def version(self) -> str:
+        """Recorded beside decisions so a score can be traced to the weights that produced it."""
+        return self._model.version
+
+    def head_probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
+        """Every head's probabilities per text: binary heads by name, softmax heads by column."""
+        if len(texts) <= CHUNK:
+            return self._probabilities(texts)
+        parts = [self._probabilities(texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+    def _probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
+        """One chunk: featurise, gather the weight rows, sum per text, squash per head."""
+        rows = featurize(texts, self._model.spec)
+        n = rows.n_rows
+        row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
+        gathered = self._model.weights[rows.indices] * rows.data[:, None]
+        logits = np.empty((n, len(self._model.columns)), dtype=np.float32)
+        for j in range(logits.shape[1]):
+            logits[:, j] = np.bincount(row_of, weights=gathered[:, j], minlength=n)
+        logits += self._model.bias
+        out: dict[str, F32] = {}
+        col = 0
+        for head in self._model.heads:
+            block = logits[:, col : col + len(head.columns)]
+            col += len(head.columns)
+            if head.kind == "binary":
+                out[head.name] = logistic(block[:, 0])
+                continue
+            exp = np.exp(block - block.max(axis=1, keepdims=True))
+            probs = exp / exp.sum(axis=1, keepdims=True)
+            for k, column in enumerate(head.columns):
+                out[column] = probs[:, k].astype(np.float32)
+        return out
+
+    def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Classification]:
+        """Scores for every label, in input order; one featurisation and one gather per batch."""
+        if not items:
+            return []
+        probs = self.head_probabilities([text for text, _ in items])
+        return [
+            Classification(lang=lang, scores=label_scores(probs, i, lang))
+            for i, lang in enumerate(
+                choose_language(float(probs["lang_de"][i]), fallback)
+                for i, (_, fallback) in enumerate(items)
+            )
+        ]
+
+
+def choose_language(p_de: float, fallback: str | None) -> str:
+    """The model's language when it is sure; else the account's language; else the likelier one."""
+    if p_de >= CONFIDENT_LANG:
+        return "de"
+    if p_de <= 1.0 - CONFIDENT_LANG:
+        return "en"
+    if fallback in LANGUAGES:
+        return str(fallback)
+    return "de" if p_de >= 0.5 else "en"
+
+
+def label_scores(probs: Mapping[str, F32], i: int, lang: str) -> dict[str, float]:
+    """Map head probabilities of row i onto the policy labels, using the heads of `lang`."""
+    p = {name: float(values[i]) for name, values in probs.items()}
+    scores = dict.fromkeys(LABELS, 0.0)
+    if lang == "de":
+        offensive = p["offensive_de"]
+        scores["abuse.hate"] = offensive * p["fine_de.abuse"]
+        scores["abuse.insult"] = offensive * p["fine_de.insult"]
+        scores["abuse.profanity"] = offensive * p["fine_de.profanity"]
+    else:
+        offensive = p["offensive_en"]
+        scores["abuse.hate"] = offensive * p["hate_en"]
+        scores["abuse.insult"] = offensive * (1.0 - p["hate_en"])
+        scores["complaint.product"] = p["complaint"]
+    scores["abuse.spam"] = p["spam"]
+    scores = {k: round(v, 4) for k, v in scores.items()}
+    return finish_scores(scores)
+
+
+def finish_scores(scores: dict[str, float]) -> dict[str, float]:
+    """Derive `neutral` and `sentiment` from the other labels (the lexicon classifier's formula)."""
+    strongest = max(v for k, v in scores.items() if k not in ("neutral", SENTIMENT))
+    scores["neutral"] = round(max(0.0, 1.0 - strongest), 4)
+    negative = max(scores[label] for label in NEGATIVE_LABELS)
+    sentiment = scores["positive"] - max(negative, scores["trivial"] / 2)
+    scores[SENTIMENT] = round(max(-1.0, min(1.0, sentiment)), 4)
+    return scores

@@ -1,0 +1,198 @@
+"""The comments → decisions use case, one batch at a time.
+
+Per batch: one read of existing decisions, exchanges and author records; one classification
+call; decisions in stream order; one transaction; one publish pipeline after the commit. A
+decision that already exists (redelivery) is republished from its stored event and changes
+nothing, so a crash between commit and publish heals on the next delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.triage.adapters.repository import TriageRepository
+from services.triage.domain.batch import TriageItem, TriageState, author_key, decide_in_order
+from services.triage.domain.context import Decision
+from services.triage.domain.ids import action_id, decision_id
+from services.triage.domain.labelling import Labelled, Labeller
+from services.triage.metrics import CLASSIFIED, DECISIONS
+from shared.accounts import AccountDirectory
+from shared.contracts import CommentReceived, DecisionMade, PlannedAction
+from shared.streams.consumer import Delivery
+from shared.streams.names import StreamNames
+from shared.streams.publisher import EventPublisher
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_event(
+    source: CommentReceived,
+    did: str,
+    labelled: Labelled,
+    decision: Decision,
+    policy_version: str,
+    now: datetime,
+) -> DecisionMade:
+    """The self-contained event the responder and reporting act on."""
+    return DecisionMade(
+        event_id=did,
+        occurred_at=now,
+        correlation_id=source.correlation_id,
+        account_id=source.account_id,
+        decision_id=did,
+        comment_event_id=source.event_id,
+        change=source.change,
+        comment=source.comment,
+        lang=labelled.lang,
+        labels=labelled.labels,
+        scores=labelled.scores,
+        rule_id=decision.rule_id,
+        reason=decision.reason,
+        policy_version=policy_version,
+        category=decision.category,
+        sla_due_at=decision.sla_due_at,
+        actions=[
+            PlannedAction(
+                action_id=action_id(did, plan.kind),
+                kind=plan.kind,
+                template=plan.template,
+                not_before=plan.not_before,
+            )
+            for plan in decision.actions
+        ],
+        improvement=decision.improvement,
+    )
+
+
+@dataclass
+class _Batch:
+    """The events of one delivery batch that need a new decision, and what came of them."""
+
+    events: list[CommentReceived]
+    ids: list[str]
+    made: dict[str, DecisionMade]
+
+
+class CommentsHandler:
+    """Batch handler for `CommentReceived`; raising leaves the whole batch pending for retry."""
+
+    def __init__(
+        self,
+        *,
+        labeller: Labeller,
+        accounts: AccountDirectory,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: EventPublisher,
+        names: StreamNames,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._labeller = labeller
+        self._policy = labeller.policy
+        self._accounts = accounts
+        self._sessions = sessions
+        self._publisher = publisher
+        self._names = names
+        self._clock = clock
+
+    async def __call__(self, batch: Sequence[Delivery[CommentReceived]]) -> None:
+        now = self._clock()
+        events = [delivery.event for delivery in batch]
+        ids = [decision_id(e.dedupe_key, self._policy.version) for e in events]
+        async with self._sessions() as session:
+            repo = TriageRepository(session)
+            stored = await repo.stored_events(set(ids))
+            fresh = _Batch([], [], {})
+            for event, did in zip(events, ids, strict=True):
+                if did not in stored and did not in fresh.ids:
+                    fresh.events.append(event)
+                    fresh.ids.append(did)
+            state = await self._decide(repo, fresh, now)
+            await self._persist(repo, fresh, state, now)
+            await session.commit()
+        outgoing: dict[str, DecisionMade] = {
+            did: DecisionMade.model_validate(body) for did, body in stored.items()
+        }
+        outgoing.update(fresh.made)
+        await self._publisher.publish(
+            (self._names.decisions, outgoing[did]) for did in dict.fromkeys(ids) if did in outgoing
+        )
+        self._observe(fresh, redelivered=len(stored))
+
+    async def _decide(self, repo: TriageRepository, fresh: _Batch, now: datetime) -> TriageState:
+        """Classify the new events at once and decide them in order against loaded state."""
+        comments = [e.comment for e in fresh.events]
+        accounts = [self._accounts.get(c.platform, c.account_id) for c in comments]
+        labelled = self._label(fresh.events, [a.language for a in accounts])
+        state = TriageState(
+            exchanges=await repo.exchanges({c.thread_id for c in comments}),
+            authors=await repo.authors({author_key(c) for c in comments}),
+        )
+        items = [
+            TriageItem(e.comment, e.change, labelled.get(i), accounts[i])
+            for i, e in enumerate(fresh.events)
+        ]
+        decisions = decide_in_order(self._policy, items, state, now=now)
+        for i, (event, did, decision) in enumerate(
+            zip(fresh.events, fresh.ids, decisions, strict=True)
+        ):
+            if decision is not None:
+                made = to_event(event, did, labelled[i], decision, self._policy.version, now)
+                fresh.made[did] = made
+        return state
+
+    def _label(self, events: list[CommentReceived], langs: list[str]) -> dict[int, Labelled]:
+        """One classifier call for the batch; removed comments are not classified."""
+        wanted = [i for i, e in enumerate(events) if e.change != "removed"]
+        results = self._labeller.label_batch([(events[i].comment.text, langs[i]) for i in wanted])
+        return dict(zip(wanted, results, strict=True))
+
+    async def _persist(
+        self, repo: TriageRepository, fresh: _Batch, state: TriageState, now: datetime
+    ) -> None:
+        """Decisions first; state only if every one of them was new (else retry the batch)."""
+        inserted = await repo.insert_decisions(list(fresh.made.values()), now)
+        if inserted != set(fresh.made):
+            raise RuntimeError(
+                f"{len(set(fresh.made) - inserted)} decisions were stored concurrently by another "
+                "triage consumer; rolling back so the batch is retried as a redelivery"
+            )
+        await repo.save_exchanges(state.exchanges[t] for t in sorted(state.touched_threads))
+        await repo.add_strikes(
+            {key: state.authors[key] for key in sorted(state.touched_authors)},
+            state.strike_deltas,
+        )
+
+    def _observe(self, fresh: _Batch, *, redelivered: int) -> None:
+        for made in fresh.made.values():
+            CLASSIFIED.labels(made.lang).inc()
+            DECISIONS.labels(made.rule_id).inc()
+            log.info(
+                "comment %s on %s: %s, %d action(s) — %s",
+                made.comment.comment_id,
+                made.comment.platform,
+                made.rule_id,
+                len(made.actions),
+                made.reason,
+                extra=_log_fields(made),
+            )
+        if redelivered:
+            log.info("republished %d existing decision(s) of a redelivered batch", redelivered)
+
+
+def _log_fields(made: DecisionMade) -> dict[str, Any]:
+    return {
+        "correlation_id": made.correlation_id,
+        "rule_id": made.rule_id,
+        "decision_id": made.decision_id,
+        "comment_id": made.comment.comment_id,
+    }

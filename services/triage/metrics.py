@@ -1,0 +1,26 @@
+"""Triage's own metrics; bounded label values (policy rule ids, lexicon languages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from prometheus_client import Counter
+
+DECISIONS = Counter(
+    "sc_triage_decisions_total",
+    "New triage decisions, by the policy rule that produced them.",
+    ["rule_id"],
+)
+CLASSIFIED = Counter(
+    "sc_triage_classified_total",
+    "Comments classified, by the language the classifier assumed.",
+    ["lang"],
+)
+
+
+def declare(rule_ids: Iterable[str], languages: Iterable[str]) -> None:
+    """Expose every series at zero from the start, so rate() and alerts see them at once."""
+    for rule_id in rule_ids:
+        DECISIONS.labels(rule_id)
+    for lang in languages:
+        CLASSIFIED.labels(lang)

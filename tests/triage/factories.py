@@ -1,0 +1,107 @@
+"""Builders for triage tests: comments, events, contexts and the real policy and labeller."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from services.triage.domain.classifier import LexiconClassifier
+from services.triage.domain.context import AuthorRecord, DecisionContext, Exchange
+from services.triage.domain.labelling import Labeller
+from services.triage.domain.policy import Policy
+from services.triage.domain.policy_loader import load_policy
+from shared.accounts import Account, AccountKind
+from shared.contracts import Author, Comment, CommentChange, CommentReceived, Platform
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY_FILE = ROOT / "services" / "triage" / "policy" / "policy.yaml"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@cache
+def policy() -> Policy:
+    return load_policy(POLICY_FILE)
+
+
+@cache
+def labeller() -> Labeller:
+    return Labeller(LexiconClassifier.from_directory(), policy())
+
+
+def comment(
+    text: str,
+    *,
+    comment_id: str = "c1",
+    parent_id: str | None = None,
+    author_id: str = "u1",
+    platform: Platform = "facebook",
+    account_id: str = "1001",
+    created_at: datetime = NOW,
+) -> Comment:
+    top = comment_id if parent_id is None else parent_id
+    return Comment(
+        platform=platform,
+        account_id=account_id,
+        comment_id=comment_id,
+        post_id="p1",
+        parent_id=parent_id,
+        thread_id=f"{platform}:{top}",
+        author=Author(id=author_id, name=f"Author {author_id}"),
+        text=text,
+        created_at=created_at,
+    )
+
+
+def received(c: Comment, change: CommentChange = "created", at: datetime = NOW) -> CommentReceived:
+    return CommentReceived(
+        occurred_at=at,
+        correlation_id=c.thread_id,
+        account_id=c.account_id,
+        change=change,
+        comment=c,
+    )
+
+
+def account(kind: AccountKind = "business", language: str = "de", **extra: object) -> Account:
+    return Account.model_validate(
+        {"platform": "facebook", "account_id": "1001", "kind": kind, "language": language, **extra}
+    )
+
+
+def exchange(
+    *,
+    state: str = "awaiting_customer",
+    customer_id: str = "u1",
+    category: str | None = "complaint.product",
+    negative_messages: int = 1,
+    escalated_at: datetime | None = None,
+) -> Exchange:
+    return Exchange(
+        thread_id="facebook:c1",
+        platform="facebook",
+        account_id="1001",
+        customer_id=customer_id,
+        state=state,  # type: ignore[arg-type]
+        category=category,
+        negative_messages=negative_messages,
+        sla_due_at=NOW + timedelta(hours=1),
+        opened_at=NOW - timedelta(hours=1),
+        updated_at=NOW - timedelta(minutes=30),
+        escalated_at=escalated_at,
+    )
+
+
+def context(
+    *,
+    acc: Account | None = None,
+    strikes: int = 0,
+    ex: Exchange | None = None,
+    change: CommentChange = "created",
+) -> DecisionContext:
+    return DecisionContext(
+        account=acc or account(),
+        author=AuthorRecord(strikes=strikes),
+        exchange=ex,
+        change=change,
+    )

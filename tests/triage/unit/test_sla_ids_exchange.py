@@ -1,0 +1,126 @@
+"""SLA arithmetic, deterministic ids and the exchange state machine."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from services.triage.domain.context import Decision
+from services.triage.domain.exchange import TRANSITIONS, apply_decision, apply_removal, transition
+from services.triage.domain.ids import action_id, decision_id
+from services.triage.domain.sla import due_at, parse_duration
+from tests.triage.factories import NOW, comment, exchange, policy
+
+
+@pytest.mark.parametrize(
+    ("category", "hours"),
+    [("complaint.product", 1), ("complaint.customer_service", 24), ("complaint.social_media", 48)],
+)
+def test_due_time_per_category(category: str, hours: int) -> None:
+    assert due_at(category, NOW, policy().sla_durations()) == NOW + timedelta(hours=hours)
+
+
+def test_sla_refuses_unknown_categories_naive_times_and_bad_durations() -> None:
+    with pytest.raises(ValueError, match="no SLA for category 'troll'"):
+        due_at("troll", NOW, policy().sla_durations())
+    with pytest.raises(ValueError, match="no time zone"):
+        due_at("complaint.product", datetime(2026, 1, 1), policy().sla_durations())  # noqa: DTZ001
+    with pytest.raises(ValueError, match="'1 hour'"):
+        parse_duration("1 hour")
+    assert parse_duration("90m") == timedelta(minutes=90)
+    assert parse_duration("2d") == timedelta(days=2)
+
+
+def test_ids_are_deterministic_per_event_and_policy_version() -> None:
+    key = "facebook:1001:c1:created"
+    assert decision_id(key, "v1") == decision_id(key, "v1")
+    assert decision_id(key, "v1") != decision_id(key, "v2")
+    assert decision_id(key, "v1") != decision_id("facebook:1001:c2:created", "v1")
+    assert len(decision_id(key, "v1")) == 32
+    assert action_id("abc", "reply") == "abc:reply"
+
+
+@pytest.mark.parametrize(
+    ("state", "effect", "after"),
+    [
+        ("open", "await_customer", "awaiting_customer"),
+        ("open", "ignore", "ignored"),
+        ("open", "remove", "removed"),
+        ("open", "resolve", "resolved"),
+        ("awaiting_customer", "resolve", "resolved"),
+        ("awaiting_customer", "escalate", "awaiting_customer"),
+        ("awaiting_customer", "ignore", "awaiting_customer"),
+        ("resolved", "await_customer", "awaiting_customer"),
+        ("ignored", "open", "open"),
+        ("removed", "await_customer", "removed"),
+        ("open", None, "open"),
+    ],
+)
+def test_transitions(state: str, effect: str | None, after: str) -> None:
+    assert transition(state, effect) == after  # type: ignore[arg-type]
+
+
+def test_removed_is_terminal() -> None:
+    assert TRANSITIONS["removed"] == {}
+
+
+def _decision(effect: str | None, category: str | None = None, negative: bool = True) -> Decision:
+    return Decision(
+        rule_id="Rx",
+        reason="test",
+        actions=(),
+        category=category,
+        sla_due_at=NOW + timedelta(hours=1) if category else None,
+        improvement=negative,
+        strike=False,
+        exchange_effect=effect,  # type: ignore[arg-type]
+    )
+
+
+def test_a_first_complaint_opens_an_exchange_awaiting_the_customer() -> None:
+    ex = apply_decision(None, comment("x"), _decision("await_customer", "complaint.product"),
+                        now=NOW)
+    assert ex is not None
+    assert (ex.state, ex.customer_id, ex.category, ex.negative_messages) == (
+        "awaiting_customer", "u1", "complaint.product", 1)
+    assert ex.sla_due_at == NOW + timedelta(hours=1)
+
+
+def test_no_exchange_for_a_thread_that_never_needed_one() -> None:
+    assert apply_decision(None, comment("x"), _decision(None, negative=False), now=NOW) is None
+
+
+def test_follow_ups_count_negative_messages_and_resolution_stops_the_clock() -> None:
+    ex = exchange(negative_messages=1)
+    reply = comment("x", comment_id="c2", parent_id="c1")
+    ex2 = apply_decision(ex, reply, _decision("await_customer", "complaint.product"), now=NOW)
+    assert ex2 is not None and ex2.negative_messages == 2
+    ex3 = apply_decision(ex2, reply, _decision("resolve", negative=False), now=NOW)
+    assert ex3 is not None
+    assert (ex3.state, ex3.resolved_at, ex3.sla_due_at, ex3.negative_messages) == (
+        "resolved", NOW, None, 2)
+
+
+def test_only_the_top_comment_ignores_or_removes_the_exchange() -> None:
+    ex = exchange()
+    reply = comment("x", comment_id="c2", parent_id="c1")
+    after = apply_decision(ex, reply, _decision("remove"), now=NOW)
+    assert after is not None and after.state == "awaiting_customer"
+    top = apply_decision(replace(ex, state="open"), comment("x"), _decision("remove"), now=NOW)
+    assert top is not None and top.state == "removed"
+
+
+def test_removal_of_the_top_comment_by_its_author() -> None:
+    removed = apply_removal(exchange(), comment("x"), now=NOW)
+    assert removed is not None and (removed.state, removed.sla_due_at) == ("removed", None)
+    reply = comment("x", comment_id="c2", parent_id="c1")
+    assert apply_removal(exchange(), reply, now=NOW) == exchange()
+    assert apply_removal(None, comment("x"), now=NOW) is None
+
+
+def test_escalation_is_recorded() -> None:
+    ex = apply_decision(exchange(), comment("x", comment_id="c3", parent_id="c1"),
+                        _decision("escalate", "complaint.product"), now=NOW)
+    assert ex is not None and ex.escalated_at == NOW
