@@ -1,0 +1,1 @@
+"""Ingest: validates, normalises and de-duplicates comments, then appends them to the stream."""

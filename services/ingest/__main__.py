@@ -1,0 +1,3 @@
+from services.ingest.bootstrap import main
+
+main()

@@ -1,0 +1,1 @@
+"""Ingest's I/O: the Redis intake script."""

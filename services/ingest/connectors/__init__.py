@@ -1,0 +1,1 @@
+"""Platform connectors: pure parsing and signature checks, platform payloads in, comments out."""

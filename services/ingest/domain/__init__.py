@@ -1,0 +1,1 @@
+"""Ingest rules without I/O: payload shape, normalisation, thread resolution, key checks."""

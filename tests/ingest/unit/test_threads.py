@@ -1,0 +1,52 @@
+"""Thread resolution: every comment of an exchange carries its root comment's id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.ingest.domain.threads import (
+    is_top_level,
+    parent_fields,
+    resolve_threads,
+    thread_field,
+)
+
+
+@dataclass(frozen=True)
+class C:
+    comment_id: str
+    parent_id: str | None = None
+    post_id: str = "p1"
+    platform: str = "facebook"
+
+
+def test_top_level_when_parent_is_missing_or_the_post() -> None:
+    assert is_top_level(None, "p1")
+    assert is_top_level("p1", "p1")
+    assert not is_top_level("c1", "p1")
+
+
+def test_top_level_comment_is_its_own_root() -> None:
+    assert resolve_threads([C("c1"), C("c2", parent_id="p1")], {}) == [
+        "facebook:c1",
+        "facebook:c2",
+    ]
+
+
+def test_reply_to_unknown_parent_is_filed_under_the_parent() -> None:
+    assert resolve_threads([C("c9", parent_id="c5", platform="x")], {}) == ["x:c5"]
+
+
+def test_reply_to_reply_resolves_to_the_root_via_known_mapping() -> None:
+    known = {"facebook:r1": "facebook:root"}
+    assert resolve_threads([C("r2", parent_id="r1")], known) == ["facebook:root"]
+
+
+def test_earlier_comments_of_the_same_batch_count_as_known() -> None:
+    batch = [C("root"), C("r1", parent_id="root"), C("r2", parent_id="r1"), C("r3", parent_id="r2")]
+    assert resolve_threads(batch, {}) == ["facebook:root"] * 4
+
+
+def test_parent_fields_lists_each_reply_parent_once_and_skips_top_level() -> None:
+    batch = [C("a"), C("b", parent_id="a"), C("c", parent_id="a"), C("d", parent_id="p1")]
+    assert parent_fields(batch) == [thread_field("facebook", "a")]
