@@ -1,0 +1,44 @@
+"""Triage's policy and the responder's templates are two files that must agree.
+
+The services may not import each other, so this cross-service test is the guard: every reply
+situation a rule can name is one the responder can render, in every language it ships.
+"""
+
+from __future__ import annotations
+
+from services.responder.domain.plan import DEFAULT_SITUATION
+from services.responder.domain.templates import TemplateBook
+from services.triage.domain.policy_loader import load_policy
+from shared.settings import Settings
+
+TEXT_ACTIONS = {"reply", "private_reply", "request_deletion", "await_community"}
+
+
+def _situations_the_policy_can_ask_for() -> set[str]:
+    policy = load_policy(Settings(_env_file=None).policy_file)  # type: ignore[call-arg]
+    complaint_categories = set(policy.sla)
+    situations: set[str] = set()
+    for rule in policy.rules:
+        for action in rule.actions:
+            if action.kind not in TEXT_ACTIONS:
+                continue
+            template = action.template or DEFAULT_SITUATION.get(action.kind)
+            if template is None or template.startswith("$"):
+                situations |= complaint_categories
+            else:
+                situations.add(template)
+    return situations
+
+
+def test_every_reply_situation_in_the_policy_has_templates_in_every_language() -> None:
+    book = TemplateBook.from_directory()
+    wanted = _situations_the_policy_can_ask_for()
+    assert {"complaint.product", "move_to_private", "request_deletion"} <= wanted
+    shipped = {(language, situation) for language, situation, _text in book.all_variants()}
+    missing = [
+        (language, situation)
+        for language in book.languages()
+        for situation in sorted(wanted)
+        if (language, situation) not in shipped
+    ]
+    assert missing == []
