@@ -1,0 +1,53 @@
+# Steam-Connect: `make run` and `make test` set themselves up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+COMPOSE := docker compose -f deploy/docker-compose.yml
+
+.PHONY: help run services test lint migrate up down clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "python3.11 (or python3 >= 3.11) is required" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "$(PYTHON) is older than 3.11; install python3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the dependency list changed.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev,embedded]"
+	@touch $@
+
+run: $(STAMP) ## the whole stack locally: servers, migrations, four services, sample replay
+	$(BIN)/steam-connect run
+
+services: $(STAMP) ## the local stack without the sample replay
+	$(BIN)/steam-connect services
+
+test: $(STAMP) ## every test tier: unit, integration, e2e (PYTEST_ARGS passed through)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff and mypy --strict
+	$(BIN)/ruff check services shared steam_connect
+	$(BIN)/mypy services shared steam_connect
+
+migrate: $(STAMP) ## create the database if missing and migrate it to head
+	$(BIN)/steam-connect migrate
+
+up: ## production-like stack in Docker
+	$(COMPOSE) up -d --build
+
+down: ## stop the Docker stack
+	$(COMPOSE) down
+
+clean: ## remove the virtualenv, local state and caches
+	rm -rf $(VENV) .state var build .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,112 @@
+"""The `steam-connect` command: migrate, run the local stack, replay comments, classify text."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from shared.settings import Settings
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Idempotent, so the compose job and `make migrate` can run it on every start."""
+    from shared.db.migrate import upgrade
+    from steam_connect import infra
+
+    settings = Settings()
+    infra.create_database(settings.database_url)
+    upgrade(settings.database_url)
+    print(f"database {infra.database_name(settings.database_url)!r} is at the latest schema")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from steam_connect.devstack import run, say
+
+    try:
+        return run(with_replay=args.replay)
+    except (RuntimeError, OSError) as exc:
+        say(f"the local stack could not start: {exc}")
+        return 1
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import httpx
+
+    from steam_connect.replay import replay
+
+    settings = Settings()
+    key = args.api_key or _first_secret(settings.ingest_api_keys)
+    if not key:
+        print("no API key: pass --api-key or set INGEST_API_KEYS", file=sys.stderr)
+        return 2
+    url = args.url or f"http://127.0.0.1:{settings.ingest_port}"
+    try:
+        summary = replay(args.file, url=url, api_key=key, batch=args.batch)
+    except (OSError, RuntimeError, ValueError, httpx.HTTPError) as exc:
+        print(f"replay of {args.file} to {url} stopped: {exc}", file=sys.stderr)
+        return 1
+    print(summary.render())
+    return 1 if summary.rejected else 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from services.triage.bootstrap import build_labeller  # the operator tool may use triage's
+    from steam_connect.classify import BadInput, classify
+
+    labeller = build_labeller(Settings())
+    try:
+        classify(labeller, sys.stdin, sys.stdout, size=args.batch)
+    except BadInput as exc:
+        print(f"classify: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _first_secret(keys: Sequence[object]) -> str:
+    if not keys:
+        return ""
+    first = keys[0]
+    getter = getattr(first, "get_secret_value", None)
+    return str(getter() if getter else first)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="steam-connect", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create the database if missing, migrate to head").set_defaults(
+        func=cmd_migrate
+    )
+    run = sub.add_parser("run", help="local stack: servers, services, sample replay, live log")
+    run.set_defaults(func=cmd_run, replay=True)
+    services = sub.add_parser("services", help="like run, without replaying the samples")
+    services.set_defaults(func=cmd_run, replay=False)
+    replay = sub.add_parser("replay", help="POST an NDJSON file of comments to ingest")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--url", help="ingest base URL (default: http://127.0.0.1:INGEST_PORT)")
+    replay.add_argument("--api-key", help="ingest API key (default: first of INGEST_API_KEYS)")
+    replay.add_argument("--batch", type=_positive, default=200, help="lines per request")
+    replay.set_defaults(func=cmd_replay)
+    classify = sub.add_parser("classify", help="label JSON lines from stdin with triage's labeller")
+    classify.add_argument("--batch", type=_positive, default=1_000, help="lines per labeller call")
+    classify.set_defaults(func=cmd_classify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    status: int = args.func(args)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
