@@ -7,6 +7,7 @@ decision and each console action as it happens; stops everything on Ctrl-C or SI
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import asyncpg
 from redis import Redis
 
 from shared.db.migrate import upgrade
@@ -193,12 +195,49 @@ class Tail:
         return lines
 
 
-def replay_in_background(sample: Path, url: str, api_key: str) -> threading.Thread:
+def sample_keys(sample: Path) -> list[tuple[str, str]]:
+    """(platform, comment id) of every well-formed line of the sample file."""
+    keys = []
+    for raw in sample.read_text(encoding="utf-8").splitlines():
+        try:
+            body = json.loads(raw)
+            keys.append((str(body["platform"]), str(body["comment_id"])))
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+    return keys
+
+
+def earlier_decisions(database_url: str, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Decisions a previous run already made for these comments, oldest first."""
+
+    async def fetch() -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(infra.asyncpg_dsn(database_url))
+        try:
+            rows = await conn.fetch(
+                "SELECT event FROM decisions WHERE (platform, comment_id) IN "
+                "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY decided_at",
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+            )
+        finally:
+            await conn.close()
+        return [json.loads(row["event"]) for row in rows]
+
+    return asyncio.run(fetch())
+
+
+def replay_in_background(
+    sample: Path, url: str, api_key: str, database_url: str
+) -> threading.Thread:
     def work() -> None:
         try:
             summary = replay(sample, url=url, api_key=api_key)
             say(summary.render())
-        except (OSError, RuntimeError, ValueError) as exc:
+            if summary.duplicates:
+                say("samples already seen by an earlier run; the decisions made then:")
+                for body in earlier_decisions(database_url, sample_keys(sample)):
+                    print(format_decision(body), flush=True)
+        except (OSError, RuntimeError, ValueError, asyncpg.PostgresError) as exc:
             say(f"replay of {sample} failed: {exc}")
 
     thread = threading.Thread(target=work, name="replay", daemon=True)
@@ -232,7 +271,9 @@ def serve_stack(settings: Settings, stack: Stack, layout: Layout, with_replay: b
         decisions = StreamNames(settings.stream_prefix).decisions
         tail = Tail(redis, decisions, layout.console_record)  # before the replay: misses nothing
         if with_replay and layout.sample.exists():
-            replay_in_background(layout.sample, ingest_url, env["INGEST_API_KEYS"])
+            replay_in_background(
+                layout.sample, ingest_url, env["INGEST_API_KEYS"], env["DATABASE_URL"]
+            )
         elif with_replay:
             say(f"no sample file at {layout.sample}; waiting for comments instead")
         say(f"post comments to {ingest_url}/v1/comments; Ctrl-C stops everything")

@@ -40,13 +40,14 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def _to_asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """SQLAlchemy's URL spelling to the one asyncpg takes."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def postgres_answers(url: str) -> bool:
     async def probe() -> bool:
-        conn = await asyncpg.connect(_to_asyncpg_dsn(with_database(url, "postgres")), timeout=2)
+        conn = await asyncpg.connect(asyncpg_dsn(with_database(url, "postgres")), timeout=2)
         await conn.close()
         return True
 
@@ -71,7 +72,7 @@ def create_database(url: str, *, drop_first: bool = False) -> None:
     name = database_name(url)
 
     async def run() -> None:
-        conn = await asyncpg.connect(_to_asyncpg_dsn(with_database(url, "postgres")))
+        conn = await asyncpg.connect(asyncpg_dsn(with_database(url, "postgres")))
         try:
             if drop_first:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -88,7 +89,7 @@ def drop_database(url: str) -> None:
     name = database_name(url)
 
     async def run() -> None:
-        conn = await asyncpg.connect(_to_asyncpg_dsn(with_database(url, "postgres")))
+        conn = await asyncpg.connect(asyncpg_dsn(with_database(url, "postgres")))
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:

@@ -53,14 +53,14 @@ class CommentRow(Base):
     status_at: Mapped[datetime]
     """Platform time of the event that set `status`: an older event never overwrites it."""
     text_at: Mapped[datetime | None]
-    """Platform time of the created/edited event that set `text`; NULL if only a removal was seen."""
+    """Platform time of the event that set `text`; NULL while only a removal was seen."""
     created_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class CommentEventRow(Base):
-    """Every accepted comment event, append-only: the evidence of what was said. Writer: reporting."""
+    """Every accepted comment event, append-only: evidence of what was said. Writer: reporting."""
 
     __tablename__ = "comment_events"
     __table_args__ = (Index("ix_comment_events_platform_comment", "platform", "comment_id"),)
