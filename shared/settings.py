@@ -71,9 +71,37 @@ class Settings(BaseSettings):
     # --- triage ---------------------------------------------------------------------------------
     policy_file: Path = PACKAGE_ROOT / "services" / "triage" / "policy" / "policy.yaml"
 
+    # --- SLA timers -----------------------------------------------------------------------------
+    sla_tick_s: float = Field(default=1.0, gt=0)
+    """How often triage's timer loop looks for due timers in the Redis index."""
+    sla_fire_batch: int = Field(default=500, ge=1)
+    sla_resync_s: float = Field(default=60.0, gt=0)
+    """How often pending rows are re-indexed in Redis and unconfirmed events republished."""
+    sla_event_marker_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    """How long a published timer event's id is remembered, so a republish never duplicates it."""
+
     # --- responder ------------------------------------------------------------------------------
     console_record_path: Path = Path("var/console-actions.ndjson")
     brand_name: str = "Steam-Connect"
+    responder_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Bearer keys for the draft approval API (`/v1/drafts`); none configured means no access."""
+
+    # --- platform APIs (responder) --------------------------------------------------------------
+    facebook_graph_url: str = "https://graph.facebook.com/v21.0"
+    instagram_graph_url: str = "https://graph.facebook.com/v21.0"
+    x_api_url: str = "https://api.x.com"
+    platform_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    """Per-account tokens as JSON `{"facebook:1001": "..."}`; the accounts file's token wins."""
+    platform_timeout_s: float = Field(default=10.0, gt=0)
+    platform_concurrency: int = Field(default=8, ge=1)
+    action_max_attempts: int = Field(default=6, ge=1)
+    action_retry_base_s: float = Field(default=5.0, gt=0)
+    action_retry_cap_s: float = Field(default=900.0, gt=0)
+    action_lease_s: float = Field(default=120.0, gt=0)
+    """How long a call may be in flight before its outcome counts as unknown and is checked."""
+    action_retry_interval_s: float = Field(default=2.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_reset_s: float = Field(default=60.0, gt=0)
 
     # --- reporting ------------------------------------------------------------------------------
     reporting_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
@@ -82,7 +110,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    @field_validator("ingest_api_keys", "reporting_api_keys", mode="before")
+    @field_validator("ingest_api_keys", "reporting_api_keys", "responder_api_keys", mode="before")
     @classmethod
     def _parse_keys(cls, value: object) -> object:
         """Keys come as one comma-separated variable, the way operators set secrets."""

@@ -57,7 +57,7 @@ def _count_rejected(raw: bytes) -> None:
     """Counts the comments of a refused request per platform, when the body can be read."""
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):
         return
     items = body if isinstance(body, list) else [body]
     for item in items:

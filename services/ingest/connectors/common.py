@@ -55,7 +55,7 @@ def malformed(where: str, message: str) -> MalformedBody:
 def decode_json(raw: bytes) -> object:
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too-deep nesting and huge integers
         raise malformed("", f"not valid JSON: {exc}") from exc
 
 
@@ -82,8 +82,8 @@ def epoch_time(value: object) -> datetime | None:
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    seconds = value / 1000 if value > _MS_THRESHOLD else value
     try:
+        seconds = value / 1000 if value > _MS_THRESHOLD else value
         return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         return None

@@ -156,16 +156,20 @@ def _as_payload(channel: str, video: str, c: YtComment, change: str) -> dict[str
 
 
 def plan(channel: str, threads: list[Thread], cursor: Cursor | None) -> Plan:
-    """New comments as `created`, later edits of seen ones as `edited`; then the new cursor."""
+    """New comments as `created`, later edits of seen ones as `edited`, in order of time."""
     items = [(t.video_id, c) for t in threads for c in (t.top, *t.replies)]
     items.sort(key=lambda item: (item[1].published_at, item[1].comment_id))
     result = Plan()
     edited = cursor.edited if cursor else None
+    changes: list[tuple[datetime, str, dict[str, Any]]] = []
     for video, c in items:
         if cursor is None or not cursor.seen(c):
-            result.comments.append(_as_payload(channel, video, c, "created"))
+            changes.append(
+                (c.published_at, c.comment_id, _as_payload(channel, video, c, "created"))
+            )
         elif c.updated_at > c.published_at and (edited is None or c.updated_at > edited):
-            result.comments.append(_as_payload(channel, video, c, "edited"))
+            changes.append((c.updated_at, c.comment_id, _as_payload(channel, video, c, "edited")))
+    result.comments = [payload for _at, _id, payload in sorted(changes, key=lambda c: c[:2])]
     # Every scanned comment's current text is now out, so edits up to here are covered.
     newest_edit = max([c.updated_at for _, c in items] + ([edited] if edited else []), default=None)
     result.cursor = _advance(cursor, [c for _, c in items], newest_edit)

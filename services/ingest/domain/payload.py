@@ -176,7 +176,7 @@ def parse_body(raw: bytes, *, max_batch: int) -> list[IncomingComment]:
     """Decode and validate a request body; a body that is not JSON raises `MalformedBody`."""
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # also too-deep nesting and huge integers
         raise MalformedBody(
             [FieldError(None, "", f"not valid JSON: {exc}")], "malformed JSON"
         ) from exc

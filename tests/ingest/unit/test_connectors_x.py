@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from services.ingest.connectors import x
@@ -18,7 +20,7 @@ def test_crc_and_signature_are_base64_hmacs() -> None:
     assert x.x_signature_valid(SECRET, body, header)
     assert not x.x_signature_valid(SECRET, body + b"\n", header)
     assert not x.x_signature_valid(SECRET, body, None)
-    hex_form = "sha256=" + __import__("hashlib").sha256(body).hexdigest()
+    hex_form = "sha256=" + hashlib.sha256(body).hexdigest()
     assert not x.x_signature_valid(SECRET, body, hex_form)
 
 

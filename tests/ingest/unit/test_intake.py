@@ -51,3 +51,13 @@ def test_report_counts_and_omits_missing_event_ids() -> None:
     assert (body["accepted"], body["duplicates"], body["ignored"]) == (1, 1, 1)
     assert body["results"][2] == {"comment_id": "c", "status": "own_comment", "thread_id": "x:a"}
     assert body["results"][1]["event_id"] == "e0"
+
+
+def test_occurred_at_is_the_platform_change_time_when_given() -> None:
+    assert build_event(_comment(), "x:c1", now=NOW).occurred_at == NOW
+    edited = _comment().model_copy(
+        update={"change": "edited", "changed_at": datetime(2024, 5, 1, 11, 0, tzinfo=UTC)}
+    )
+    event = build_event(edited, "x:c1", now=NOW)
+    assert event.occurred_at == datetime(2024, 5, 1, 11, 0, tzinfo=UTC)
+    assert event.dedupe_key == "x:3001:c2:edited:2024-05-01T11:00:00+00:00"

@@ -6,6 +6,7 @@ import pytest
 
 from services.ingest.domain.payload import (
     BatchTooLarge,
+    IncomingComment,
     InvalidComments,
     MalformedBody,
     parse_body,
@@ -94,3 +95,23 @@ def test_platform_label_is_bounded() -> None:
     assert platform_label({"platform": "YouTube"}) == "youtube"
     assert platform_label({"platform": "a" * 50}) == "unknown"
     assert platform_label("x") == "unknown"
+
+
+def test_changed_at_is_optional_and_converted_to_utc() -> None:
+    base = {
+        "platform": "facebook",
+        "account_id": "1",
+        "comment_id": "c",
+        "post_id": "p",
+        "author": {"id": "u", "name": "n"},
+        "text": "t",
+        "created_at": "2024-05-01T10:00:00Z",
+    }
+    assert IncomingComment.model_validate(base).changed_at is None
+    edited = IncomingComment.model_validate(
+        {**base, "change": "edited", "changed_at": "2024-05-02T11:00:00+02:00"}
+    )
+    assert (
+        edited.changed_at is not None
+        and edited.changed_at.isoformat() == "2024-05-02T09:00:00+00:00"
+    )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from services.ingest.domain.threads import (
     is_top_level,
+    lookup_fields,
     parent_fields,
     resolve_threads,
     thread_field,
@@ -50,3 +51,22 @@ def test_earlier_comments_of_the_same_batch_count_as_known() -> None:
 def test_parent_fields_lists_each_reply_parent_once_and_skips_top_level() -> None:
     batch = [C("a"), C("b", parent_id="a"), C("c", parent_id="a"), C("d", parent_id="p1")]
     assert parent_fields(batch) == [thread_field("facebook", "a")]
+
+
+def test_a_known_comment_keeps_its_thread_even_without_its_parent() -> None:
+    known = {"x:r1": "x:root"}
+    assert resolve_threads([C("r1", platform="x", parent_id=None, post_id="r1")], known) == [
+        "x:root"
+    ]
+
+
+def test_a_parent_known_as_a_comment_wins_over_parent_equals_post() -> None:
+    known = {"x:own-reply": "x:root"}
+    reply = C("r2", platform="x", parent_id="own-reply", post_id="own-reply")
+    assert resolve_threads([reply], known) == ["x:root"]
+    assert resolve_threads([reply], {}) == ["x:r2"]
+
+
+def test_lookup_fields_name_each_comment_and_parent_once() -> None:
+    batch = [C("a", parent_id="p1"), C("b", parent_id="a"), C("a", parent_id="p1")]
+    assert lookup_fields(batch) == ["facebook:a", "facebook:p1", "facebook:b"]
