@@ -7,15 +7,45 @@ language and mode without passing them around in each event.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from shared.contracts.comments import Platform
 
 AccountKind = Literal["business", "personal", "influencer"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHours(BaseModel):
+    """When the team answers, in the account's `time_zone`; SLAs count only these hours."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]), min_length=1)
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError(f"business hours start {self.start} must be before end {self.end}")
+        return self
+
+
 ResponderMode = Literal["auto", "approve", "dry-run"]
 
 
@@ -34,6 +64,21 @@ class Account(BaseModel):
     humour: bool = False
     ask_deletion_after_resolution: bool = True
     community_window_minutes: int = Field(default=60, ge=0)
+    access_token: SecretStr | None = None
+    """Platform token for the responder's adapter; else PLATFORM_TOKENS from the environment."""
+    business_hours: BusinessHours | None = None
+    """None: staffed around the clock, so SLAs run on wall-clock time."""
+    holidays: list[date] = Field(default_factory=list)
+    """Dates (in `time_zone`) on which no business hours count."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
 
 
 class AccountsFile(BaseModel):

@@ -106,6 +106,16 @@ class Settings(BaseSettings):
     # --- reporting ------------------------------------------------------------------------------
     reporting_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
 
+    # --- reporting risk -------------------------------------------------------------------------
+    risk_alert_threshold: float = Field(default=50.0, gt=0, le=100)
+    """Risk score (0-100) at which an exchange raises an EscalationAlert."""
+    risk_alert_rearm: float = Field(default=35.0, ge=0, le=100)
+    """Score below which an alerted exchange may alert again (hysteresis)."""
+    risk_window_minutes: int = Field(default=120, ge=5)
+    """How far back message velocity, authors and storms are counted."""
+    stream_stats_interval_s: float = Field(default=5.0, gt=0)
+    """How often reporting refreshes stream lag, pending and dead-letter gauges."""
+
     # --- logging --------------------------------------------------------------------------------
     log_level: str = "INFO"
     log_json: bool = True

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.triage.adapters.timer_index import TimerIndex
 from services.triage.domain.classifier import LexiconClassifier
+from services.triage.domain.community import FOLLOW_UP_RULE
 from services.triage.domain.labelling import Labeller
 from services.triage.domain.policy_loader import load_policy
+from services.triage.firing import LoopConfig, TimerLoop
 from services.triage.handlers import CommentsHandler
-from services.triage.metrics import declare
+from services.triage.metrics import declare, declare_timers
+from services.triage.replies import RepliesHandler
+from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
-from shared.contracts import CommentReceived
+from shared.contracts import ActionCompleted, CommentReceived
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime, serve
@@ -33,16 +39,31 @@ def create_app(settings: Settings) -> FastAPI:
     )
     engine = make_engine(settings.database_url)
     runtime = ServiceRuntime(SERVICE, settings, engine)
+    sessions = make_sessionmaker(engine)
+    timekeeper = _timekeeper(runtime, sessions)
     handler = CommentsHandler(
         labeller=labeller,
         accounts=accounts,
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         publisher=runtime.publisher,
         names=runtime.names,
+        timekeeper=timekeeper,
     )
     runtime.consume(runtime.names.comments, "comments", Group.TRIAGE, CommentReceived, handler)
+    replies = RepliesHandler(sessions=sessions, timekeeper=timekeeper)
+    runtime.consume(runtime.names.actions, "actions", Group.TRIAGE, ActionCompleted, replies)
+    loop = TimerLoop(
+        sessions=sessions,
+        timekeeper=timekeeper,
+        policy=labeller.policy,
+        accounts=accounts,
+        names=runtime.names,
+        config=LoopConfig(settings.sla_tick_s, settings.sla_fire_batch, settings.sla_resync_s),
+    )
+    runtime.spawn(loop.run)
     languages = getattr(labeller.classifier, "languages", ())
-    declare(labeller.policy.rule_ids, languages)
+    declare((*labeller.policy.rule_ids, FOLLOW_UP_RULE), languages)
+    declare_timers()
     app = runtime.build_app("Steam-Connect triage")
 
     @app.get("/policy", tags=["operations"])
@@ -54,6 +75,17 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     return app
+
+
+def _timekeeper(runtime: ServiceRuntime, sessions: async_sessionmaker[AsyncSession]) -> Timekeeper:
+    settings = runtime.settings
+    index = TimerIndex(
+        runtime.redis,
+        runtime.names,
+        maxlen=settings.stream_maxlen,
+        marker_ttl_s=settings.sla_event_marker_ttl_s,
+    )
+    return Timekeeper(sessions=sessions, index=index, names=runtime.names)
 
 
 def main() -> None:

@@ -1,27 +1,30 @@
 """The comments → decisions use case, one batch at a time.
 
-Per batch: one read of existing decisions, exchanges and author records; one classification
-call; decisions in stream order; one transaction; one publish pipeline after the commit. A
-decision that already exists (redelivery) is republished from its stored event and changes
-nothing, so a crash between commit and publish heals on the next delivery.
+Per batch: one read of existing decisions, exchanges, author records and pending timers; one
+classification call; decisions in stream order; one transaction; one publish pipeline after the
+commit. A decision that already exists (redelivery) is republished from its stored event and
+changes nothing, so a crash between commit and publish heals on the next delivery. Timer starts
+and cancellations commit with the decisions; their events follow the decisions.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.repository import TriageRepository
+from services.triage.adapters.timers import TimerRepository
 from services.triage.domain.batch import TriageItem, TriageState, author_key, decide_in_order
 from services.triage.domain.context import Decision
 from services.triage.domain.ids import action_id, decision_id
 from services.triage.domain.labelling import Labelled, Labeller
 from services.triage.metrics import CLASSIFIED, DECISIONS
+from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
 from shared.contracts import CommentReceived, DecisionMade, PlannedAction
 from shared.streams.consumer import Delivery
@@ -81,6 +84,9 @@ class _Batch:
     events: list[CommentReceived]
     ids: list[str]
     made: dict[str, DecisionMade]
+    labelled: dict[int, Labelled] = field(default_factory=dict)
+    items: list[TriageItem] = field(default_factory=list)
+    decisions: list[Decision | None] = field(default_factory=list)
 
 
 class CommentsHandler:
@@ -94,8 +100,10 @@ class CommentsHandler:
         sessions: async_sessionmaker[AsyncSession],
         publisher: EventPublisher,
         names: StreamNames,
+        timekeeper: Timekeeper,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
+        self._timekeeper = timekeeper
         self._labeller = labeller
         self._policy = labeller.policy
         self._accounts = accounts
@@ -116,8 +124,11 @@ class CommentsHandler:
                 if did not in stored and did not in fresh.ids:
                     fresh.events.append(event)
                     fresh.ids.append(did)
-            state = await self._decide(repo, fresh, now)
+            state = await self._load(session, repo, fresh)
+            fresh.decisions = decide_in_order(self._policy, fresh.items, state, now=now)
+            self._to_events(fresh, now)
             await self._persist(repo, fresh, state, now)
+            timer_rows = await self._timekeeper.persist(session, state.timers, now)
             await session.commit()
         outgoing: dict[str, DecisionMade] = {
             did: DecisionMade.model_validate(body) for did, body in stored.items()
@@ -126,29 +137,34 @@ class CommentsHandler:
         await self._publisher.publish(
             (self._names.decisions, outgoing[did]) for did in dict.fromkeys(ids) if did in outgoing
         )
+        await self._timekeeper.announce(timer_rows)
         self._observe(fresh, redelivered=len(stored))
 
-    async def _decide(self, repo: TriageRepository, fresh: _Batch, now: datetime) -> TriageState:
-        """Classify the new events at once and decide them in order against loaded state."""
+    async def _load(
+        self, session: AsyncSession, repo: TriageRepository, fresh: _Batch
+    ) -> TriageState:
+        """Classify the new events at once and load the state they are decided against."""
         comments = [e.comment for e in fresh.events]
         accounts = [self._accounts.get(c.platform, c.account_id) for c in comments]
-        labelled = self._label(fresh.events, [a.language for a in accounts])
+        fresh.labelled = self._label(fresh.events, [a.language for a in accounts])
+        threads = {c.thread_id for c in comments}
         state = TriageState(
-            exchanges=await repo.exchanges({c.thread_id for c in comments}),
+            exchanges=await repo.exchanges(threads),
             authors=await repo.authors({author_key(c) for c in comments}),
         )
-        items = [
-            TriageItem(e.comment, e.change, labelled.get(i), accounts[i])
+        state.timers.pending = await TimerRepository(session).pending_by_thread(threads)
+        fresh.items = [
+            TriageItem(e.comment, e.change, fresh.labelled.get(i), accounts[i], fresh.ids[i])
             for i, e in enumerate(fresh.events)
         ]
-        decisions = decide_in_order(self._policy, items, state, now=now)
-        for i, (event, did, decision) in enumerate(
-            zip(fresh.events, fresh.ids, decisions, strict=True)
-        ):
-            if decision is not None:
-                made = to_event(event, did, labelled[i], decision, self._policy.version, now)
-                fresh.made[did] = made
         return state
+
+    def _to_events(self, fresh: _Batch, now: datetime) -> None:
+        for i, (event, did) in enumerate(zip(fresh.events, fresh.ids, strict=True)):
+            decision = fresh.decisions[i]
+            if decision is not None:
+                made = to_event(event, did, fresh.labelled[i], decision, self._policy.version, now)
+                fresh.made[did] = made
 
     def _label(self, events: list[CommentReceived], langs: list[str]) -> dict[int, Labelled]:
         """One classifier call for the batch; removed comments are not classified."""

@@ -24,3 +24,21 @@ def declare(rule_ids: Iterable[str], languages: Iterable[str]) -> None:
         DECISIONS.labels(rule_id)
     for lang in languages:
         CLASSIFIED.labels(lang)
+
+
+TIMER_EVENTS = Counter(
+    "sc_triage_timer_transitions_total",
+    "Timer transitions triage committed, by timer kind and the state reached.",
+    ["kind", "state"],
+)
+TIMER_STATES = {
+    "sla": ("pending", "met", "breached", "cancelled"),
+    "community": ("pending", "elapsed", "cancelled"),
+}
+
+
+def declare_timers() -> None:
+    """Every (kind, state) series at zero, so a breach alert sees its first increase."""
+    for kind, states in TIMER_STATES.items():
+        for state in states:
+            TIMER_EVENTS.labels(kind, state)

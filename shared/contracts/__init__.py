@@ -1,6 +1,7 @@
 """Event contracts: the only shapes that travel on the streams."""
 
 from shared.contracts.actions import ActionCompleted, ActionKind, ActionStatus, PlannedAction
+from shared.contracts.alerts import EscalationAlert, RiskBand, RiskReason
 from shared.contracts.comments import (
     Author,
     Comment,
@@ -10,6 +11,7 @@ from shared.contracts.comments import (
 )
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Envelope, new_event_id
+from shared.contracts.timers import SlaTimerEvent, TimerKind, TimerStatus
 
 __all__ = [
     "ActionCompleted",
@@ -20,8 +22,14 @@ __all__ = [
     "CommentChange",
     "CommentReceived",
     "DecisionMade",
+    "EscalationAlert",
     "Envelope",
     "PlannedAction",
     "Platform",
+    "RiskBand",
+    "RiskReason",
+    "SlaTimerEvent",
+    "TimerKind",
+    "TimerStatus",
     "new_event_id",
 ]

@@ -133,10 +133,44 @@ class AuthorRecordRow(Base):
     last_offence_at: Mapped[datetime | None]
 
 
+class SlaTimerRow(Base):
+    """SLA and R10 community-window timers; the row is the truth, Redis only indexes due times.
+
+    Writer: triage. A transition is one conditional UPDATE (`WHERE state = 'pending'`), so of two
+    processes firing the same timer only one wins; `revision > published_revision` marks events
+    that were committed but not yet confirmed published.
+    """
+
+    __tablename__ = "sla_timers"
+    __table_args__ = (Index("ix_sla_timers_state_due", "state", "due_at"),)
+
+    timer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    """sla | community"""
+    state: Mapped[str] = mapped_column(String(20))
+    """pending → met | breached | cancelled (sla); pending → elapsed | cancelled (community)."""
+    thread_id: Mapped[str] = mapped_column(String(300), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str] = mapped_column(String(200))
+    decision_id: Mapped[str] = mapped_column(String(64), index=True)
+    comment_id: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(60))
+    started_at: Mapped[datetime]
+    due_soon_at: Mapped[datetime | None]
+    due_at: Mapped[datetime]
+    due_soon_sent_at: Mapped[datetime | None]
+    settled_at: Mapped[datetime | None]
+    detail: Mapped[str] = mapped_column(Text, default="")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    published_revision: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
 class ActionRow(Base):
     """The outbox: written before the platform call, keyed by the action id. Writer: responder."""
 
     __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_status_retry_at", "status", "retry_at"),)
 
     action_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     decision_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -156,3 +190,79 @@ class ActionRow(Base):
     not_before: Mapped[datetime | None]
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    retry_at: Mapped[datetime | None]
+    """When a pending row is due again, or when an `in_flight` row's outcome becomes unknown."""
+    performed_as: Mapped[str | None] = mapped_column(String(40))
+    """What the platform really did (e.g. `hide` for a delete X does not allow)."""
+    evidence: Mapped[dict[str, Any] | None]
+    """R8: the comment as it was (text, ids, timestamps, sha256), stored before any removal."""
+    approved_at: Mapped[datetime | None]
+
+
+class ReportingExchangeRow(Base):
+    """Reporting's per-exchange summary: the work queue and the risk score. Writer: reporting."""
+
+    __tablename__ = "reporting_exchanges"
+    __table_args__ = (Index("ix_reporting_exchanges_account_due", "account_id", "sla_due_at"),)
+
+    thread_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(60))
+    first_message_at: Mapped[datetime]
+    last_customer_at: Mapped[datetime]
+    last_activity_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    """First reply-type action done after the exchange's first customer message."""
+    sla_due_at: Mapped[datetime | None]
+    sla_state: Mapped[str | None] = mapped_column(String(20))
+    """Latest SLA timer status seen: started | due_soon | met | breached | cancelled."""
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    risk_score: Mapped[float] = mapped_column(default=0.0)
+    risk_band: Mapped[str] = mapped_column(String(10), default="low")
+    risk_reasons: Mapped[list[Any]]
+    alert_armed: Mapped[bool] = mapped_column(Boolean, default=True)
+    """Hysteresis: an alert fires only while armed; re-armed once the score falls back."""
+    alerted_at: Mapped[datetime | None]
+
+
+class ReportingMessageRow(Base):
+    """One decided customer message as risk and improvement signals. Writer: reporting."""
+
+    __tablename__ = "reporting_messages"
+    __table_args__ = (Index("ix_reporting_messages_account_at", "account_id", "at"),)
+
+    decision_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(String(300), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str] = mapped_column(String(200))
+    comment_id: Mapped[str] = mapped_column(String(300))
+    author_id: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    negativity: Mapped[float]
+    toxicity: Mapped[float]
+    category: Mapped[str | None] = mapped_column(String(60))
+    topics: Mapped[list[Any]]
+    improvement: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ReportingTimerEventRow(Base):
+    """Every timer event, append-only, for timelines and SLA reports. Writer: reporting."""
+
+    __tablename__ = "reporting_timer_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    timer_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    thread_id: Mapped[str] = mapped_column(String(300), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str] = mapped_column(String(200))
+    decision_id: Mapped[str] = mapped_column(String(64))
+    comment_id: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(60))
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    occurred_at: Mapped[datetime]
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -39,11 +39,28 @@ class StreamNames:
         return self._key("actions")
 
     @property
+    def timers(self) -> str:
+        """SLA timer events from triage (started, due soon, met, breached, ...)."""
+        return self._key("timers")
+
+    @property
+    def alerts(self) -> str:
+        """Escalation early warnings from reporting."""
+        return self._key("alerts")
+
+    @property
     def dead_letter(self) -> str:
         return self._key("dead-letter")
 
     def all(self) -> tuple[str, ...]:
-        return (self.comments, self.decisions, self.actions, self.dead_letter)
+        return (
+            self.comments,
+            self.decisions,
+            self.actions,
+            self.timers,
+            self.alerts,
+            self.dead_letter,
+        )
 
     def key(self, name: str) -> str:
         """A non-stream key (dedupe sets, indexes) under the same prefix."""

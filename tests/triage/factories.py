@@ -6,13 +6,19 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.triage.adapters.timer_index import TimerIndex
 from services.triage.domain.classifier import LexiconClassifier
 from services.triage.domain.context import AuthorRecord, DecisionContext, Exchange
 from services.triage.domain.labelling import Labeller
 from services.triage.domain.policy import Policy
 from services.triage.domain.policy_loader import load_policy
+from services.triage.timekeeping import Timekeeper
 from shared.accounts import Account, AccountKind
 from shared.contracts import Author, Comment, CommentChange, CommentReceived, Platform
+from shared.streams.names import StreamNames
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY_FILE = ROOT / "services" / "triage" / "policy" / "policy.yaml"
@@ -105,3 +111,10 @@ def context(
         exchange=ex,
         change=change,
     )
+
+
+def timekeeper(
+    redis: Redis, sessions: async_sessionmaker[AsyncSession], names: StreamNames
+) -> Timekeeper:
+    index = TimerIndex(redis, names, maxlen=10_000, marker_ttl_s=3_600)
+    return Timekeeper(sessions=sessions, index=index, names=names)

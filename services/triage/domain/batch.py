@@ -14,6 +14,7 @@ from services.triage.domain.context import AuthorRecord, Decision, DecisionConte
 from services.triage.domain.exchange import apply_decision, apply_removal
 from services.triage.domain.labelling import Labelled
 from services.triage.domain.policy import Policy
+from services.triage.domain.timers import TimerBook
 from shared.accounts import Account
 from shared.contracts import Comment, CommentChange
 
@@ -32,6 +33,8 @@ class TriageItem:
     labelled: Labelled | None
     """None only for a removed comment, which is never classified."""
     account: Account
+    decision_id: str | None = None
+    """Needed to start timers; the sample replay runs without one (and without timers)."""
 
 
 @dataclass
@@ -43,6 +46,8 @@ class TriageState:
     touched_threads: set[str] = field(default_factory=set)
     strike_deltas: Counter[AuthorKey] = field(default_factory=Counter)
     touched_authors: set[AuthorKey] = field(default_factory=set)
+    timers: TimerBook = field(default_factory=TimerBook)
+    """Pending timers of the batch's threads; the handler loads them with the exchanges."""
 
     def context(self, item: TriageItem) -> DecisionContext:
         return DecisionContext(
@@ -64,6 +69,7 @@ class TriageState:
         if after is not None and after != before:
             self.exchanges[thread] = after
             self.touched_threads.add(thread)
+        self.timers.on_comment(comment, item.decision_id, decision, before, after)
 
     def _apply_author(self, comment: Comment, decision: Decision, *, now: datetime) -> None:
         if not decision.strike:

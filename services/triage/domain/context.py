@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from shared.accounts import Account
-from shared.contracts import ActionKind, CommentChange
+from shared.contracts import ActionKind, CommentChange, TimerKind
 
 ExchangeState = Literal["open", "awaiting_customer", "resolved", "ignored", "removed"]
 EXCHANGE_STATES: tuple[ExchangeState, ...] = (
@@ -78,3 +78,7 @@ class Decision:
     """R14: the comment is negative and feeds the improvement report."""
     strike: bool
     exchange_effect: ExchangeEffect | None
+    sla_started_at: datetime | None = None
+    sla_due_soon_at: datetime | None = None
+    timer: TimerKind | None = None
+    """Which clock the decision starts: our first response (`sla`) or R10's community window."""

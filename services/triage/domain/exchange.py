@@ -1,34 +1,43 @@
 """The exchange state machine: open → awaiting_customer → resolved | ignored | removed.
 
-Only the top-level comment can make a whole exchange ignored or removed; a troll reply inside a
-running exchange does not end it. A new customer reply reopens a resolved or ignored exchange.
+`open` means the next move is ours: a decision that answers (`await_customer`, `escalate`) keeps
+the exchange open until the responder reports the reply done (`replied`, from `action.completed`);
+only then does it await the customer. A new customer message in an awaiting exchange opens it
+again (R4). Only the top-level comment can make a whole exchange ignored or removed; a troll reply
+inside a running exchange does not end it. A new customer reply reopens a resolved or ignored one.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Literal
 
 from services.triage.domain.context import Decision, Exchange, ExchangeEffect, ExchangeState
 from shared.contracts import Comment
 
-TRANSITIONS: dict[ExchangeState, dict[ExchangeEffect, ExchangeState]] = {
+ExchangeEvent = ExchangeEffect | Literal["replied"]
+"""A decision's effect, or `replied`: our reply (or private reply) was actually performed."""
+
+TRANSITIONS: dict[ExchangeState, dict[ExchangeEvent, ExchangeState]] = {
     "open": {
         "open": "open",
-        "await_customer": "awaiting_customer",
-        "escalate": "awaiting_customer",
+        "await_customer": "open",
+        "escalate": "open",
+        "replied": "awaiting_customer",
         "resolve": "resolved",
         "ignore": "ignored",
         "remove": "removed",
     },
     "awaiting_customer": {
-        "await_customer": "awaiting_customer",
-        "escalate": "awaiting_customer",
+        "open": "open",
+        "await_customer": "open",
+        "escalate": "open",
         "resolve": "resolved",
         "remove": "removed",
     },
-    "resolved": {"open": "open", "await_customer": "awaiting_customer", "remove": "removed"},
-    "ignored": {"open": "open", "await_customer": "awaiting_customer", "remove": "removed"},
+    "resolved": {"open": "open", "await_customer": "open", "remove": "removed"},
+    "ignored": {"open": "open", "await_customer": "open", "remove": "removed"},
     "removed": {},
 }
 """Effects missing from a state's row leave the state as it is."""
@@ -36,7 +45,7 @@ TRANSITIONS: dict[ExchangeState, dict[ExchangeEffect, ExchangeState]] = {
 _ACTIVE: frozenset[ExchangeState] = frozenset({"open", "awaiting_customer"})
 
 
-def transition(state: ExchangeState, effect: ExchangeEffect | None) -> ExchangeState:
+def transition(state: ExchangeState, effect: ExchangeEvent | None) -> ExchangeState:
     if effect is None:
         return state
     return TRANSITIONS[state].get(effect, state)
@@ -107,4 +116,12 @@ def apply_removal(exchange: Exchange | None, comment: Comment, *, now: datetime)
     if exchange is None or not is_top_level(comment):
         return exchange
     state = transition(exchange.state, "remove")
+    return replace(exchange, state=state, sla_due_at=None, updated_at=now)
+
+
+def apply_reply(exchange: Exchange, *, now: datetime) -> Exchange:
+    """Our reply is done: an open exchange now awaits the customer, its first-response clock met."""
+    state = transition(exchange.state, "replied")
+    if state == exchange.state:
+        return exchange
     return replace(exchange, state=state, sla_due_at=None, updated_at=now)

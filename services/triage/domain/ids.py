@@ -16,3 +16,8 @@ def decision_id(dedupe_key: str, policy_version: str) -> str:
 def action_id(decision_id_: str, kind: str) -> str:
     """The responder's exactly-once key; a decision plans each kind at most once."""
     return f"{decision_id_}:{kind}"
+
+
+def follow_up_decision_id(timer_id: str) -> str:
+    """R10's own reply once the community window elapsed: one per community timer, ever."""
+    return uuid.uuid5(DECISION_NAMESPACE, f"timer:{timer_id}").hex

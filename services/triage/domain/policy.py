@@ -22,9 +22,9 @@ from services.triage.domain.context import (
 )
 from services.triage.domain.exchange import is_active
 from services.triage.domain.labelling import Labelled
-from services.triage.domain.sla import due_at, parse_duration
-from shared.accounts import AccountKind
-from shared.contracts import ActionKind, Comment
+from services.triage.domain.sla import SlaTerm, SlaWindow, calendar_for, parse_duration, sla_window
+from shared.accounts import Account, AccountKind
+from shared.contracts import ActionKind, Comment, TimerKind
 
 EXCHANGE_CATEGORY = "$exchange"
 COMPLAINT_CATEGORY = "$complaint"
@@ -68,6 +68,19 @@ class SlaSpec(_Strict):
     due: Literal["category", "community_window"] = "category"
 
 
+class SlaEntry(_Strict):
+    """`{within: 1h, business_hours: false}`; the plain spelling `1h` counts business hours."""
+
+    within: str
+    business_hours: bool = True
+
+    @field_validator("within")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class Rule(_Strict):
     id: str = Field(pattern=r"^R\d+(\.[a-z_]+)?$")
     reason: str = Field(min_length=1)
@@ -100,29 +113,55 @@ class PolicySettings(_Strict):
     """R14: comments with any of these feed the improvement report."""
     moderation_actions: list[ActionKind] = Field(min_length=1)
     """What survives when a comment is edited: a second reply to an edit is never sent."""
+    due_soon_fraction: float = Field(default=0.8, gt=0, lt=1)
+    """A "due soon" timer event fires at this fraction of each SLA window."""
 
 
 class Policy(_Strict):
     version: str = Field(min_length=1, max_length=40)
     thresholds: dict[str, float]
-    sla: dict[str, str]
+    sla: dict[str, str | SlaEntry]
     settings: PolicySettings
     notes: dict[str, str] = Field(default_factory=dict)
     rules: list[Rule] = Field(min_length=1)
 
     @field_validator("sla")
     @classmethod
-    def _durations(cls, value: dict[str, str]) -> dict[str, str]:
-        for text in value.values():
-            parse_duration(text)
+    def _durations(cls, value: dict[str, str | SlaEntry]) -> dict[str, str | SlaEntry]:
+        for entry in value.values():
+            if isinstance(entry, str):
+                parse_duration(entry)
         return value
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(rule.id for rule in self.rules)
 
+    def sla_terms(self) -> dict[str, SlaTerm]:
+        terms: dict[str, SlaTerm] = {}
+        for category, entry in self.sla.items():
+            if isinstance(entry, str):
+                terms[category] = SlaTerm(parse_duration(entry))
+            else:
+                terms[category] = SlaTerm(parse_duration(entry.within), entry.business_hours)
+        return terms
+
     def sla_durations(self) -> dict[str, timedelta]:
-        return {category: parse_duration(text) for category, text in self.sla.items()}
+        return {category: term.within for category, term in self.sla_terms().items()}
+
+    def sla_window(self, category: str, start: datetime, account: Account) -> SlaWindow:
+        """The deadline from `start`, counted in business hours where the category uses them."""
+        term = self.sla_terms().get(category)
+        if term is None:
+            raise ValueError(
+                f"no SLA for category {category!r}; the policy defines {sorted(self.sla)}"
+            )
+        return sla_window(
+            term,
+            start,
+            calendar_for(account),
+            due_soon_fraction=self.settings.due_soon_fraction,
+        )
 
     def passing(self, scores: dict[str, float]) -> list[str]:
         """Labels whose score reaches the policy's threshold, in the policy's label order."""
@@ -139,7 +178,10 @@ class Policy(_Strict):
         if rule is None:
             raise LookupError(f"policy {self.version} has no rule for labels {labelled.labels}")
         category = facts.category(rule.sla)
-        due = _due(self, rule.sla, category, comment, context, now)
+        window = _window(self, rule.sla, category, comment, context, now)
+        timer: TimerKind | None = None
+        if window is not None and rule.sla is not None:
+            timer = "community" if rule.sla.due == "community_window" else "sla"
         actions = [_plan(a, category, context, now, self) for a in rule.actions]
         plans = tuple(a for a in actions if a is not None)
         reason = f"{rule.reason} (labels: {', '.join(labelled.labels) or 'none'})"
@@ -147,7 +189,7 @@ class Policy(_Strict):
         if context.change == "edited":
             keep = set(self.settings.moderation_actions)
             plans = tuple(p for p in plans if p.kind in keep)
-            category, due = None, None
+            category, window, timer = None, None, None
             effect = "remove" if effect == "remove" else None
             reason += "; comment edited: only moderation actions are kept"
         return Decision(
@@ -155,10 +197,13 @@ class Policy(_Strict):
             reason=reason,
             actions=plans,
             category=category,
-            sla_due_at=due,
+            sla_due_at=window.due_at if window else None,
             improvement=facts.negative,
             strike=rule.strike,
             exchange_effect=effect,
+            sla_started_at=window.started_at if window else None,
+            sla_due_soon_at=window.due_soon_at if window else None,
+            timer=timer,
         )
 
 
@@ -235,20 +280,20 @@ def _community_window(policy: Policy, context: DecisionContext) -> timedelta:
     return timedelta(minutes=policy.settings.community_window_minutes)
 
 
-def _due(
+def _window(
     policy: Policy,
     sla: SlaSpec | None,
     category: str | None,
     comment: Comment,
     context: DecisionContext,
     now: datetime,
-) -> datetime | None:
+) -> SlaWindow | None:
     """The clock starts when the customer wrote (never later than now); R10 waits the window."""
     if sla is None or category is None:
         return None
     if sla.due == "community_window":
-        return now + _community_window(policy, context)
-    return due_at(category, min(comment.created_at, now), policy.sla_durations())
+        return SlaWindow(now, None, now + _community_window(policy, context))
+    return policy.sla_window(category, min(comment.created_at, now), context.account)
 
 
 def _plan(

@@ -22,7 +22,7 @@ from shared.streams.codec import decode
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
-from tests.triage.factories import NOW, comment, labeller, received
+from tests.triage.factories import NOW, comment, labeller, received, timekeeper
 
 pytestmark = pytest.mark.integration
 
@@ -46,12 +46,14 @@ def _scenario(tag: str) -> list[CommentReceived]:
 
 
 def _handler(redis: Redis, engine: AsyncEngine, names: StreamNames) -> CommentsHandler:
+    sessions = make_sessionmaker(engine)
     return CommentsHandler(
         labeller=labeller(),
         accounts=AccountDirectory([], accept_unknown=True),
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         publisher=EventPublisher(redis, maxlen=10_000),
         names=names,
+        timekeeper=timekeeper(redis, sessions, names),
         clock=lambda: NOW,
     )
 

@@ -8,7 +8,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.triage.domain.context import Decision
-from services.triage.domain.exchange import TRANSITIONS, apply_decision, apply_removal, transition
+from services.triage.domain.exchange import (
+    TRANSITIONS,
+    apply_decision,
+    apply_removal,
+    apply_reply,
+    transition,
+)
 from services.triage.domain.ids import action_id, decision_id
 from services.triage.domain.sla import due_at, parse_duration
 from tests.triage.factories import NOW, comment, exchange, policy
@@ -45,16 +51,21 @@ def test_ids_are_deterministic_per_event_and_policy_version() -> None:
 @pytest.mark.parametrize(
     ("state", "effect", "after"),
     [
-        ("open", "await_customer", "awaiting_customer"),
+        ("open", "await_customer", "open"),  # our reply is planned, not done
+        ("open", "replied", "awaiting_customer"),  # the responder reported it done
         ("open", "ignore", "ignored"),
         ("open", "remove", "removed"),
         ("open", "resolve", "resolved"),
+        ("awaiting_customer", "await_customer", "open"),  # R4: the customer wrote again
+        ("awaiting_customer", "replied", "awaiting_customer"),
         ("awaiting_customer", "resolve", "resolved"),
-        ("awaiting_customer", "escalate", "awaiting_customer"),
+        ("awaiting_customer", "escalate", "open"),
         ("awaiting_customer", "ignore", "awaiting_customer"),
-        ("resolved", "await_customer", "awaiting_customer"),
+        ("resolved", "await_customer", "open"),
+        ("resolved", "replied", "resolved"),  # e.g. the deletion request after R12
         ("ignored", "open", "open"),
         ("removed", "await_customer", "removed"),
+        ("removed", "replied", "removed"),
         ("open", None, "open"),
     ],
 )
@@ -79,13 +90,28 @@ def _decision(effect: str | None, category: str | None = None, negative: bool = 
     )
 
 
-def test_a_first_complaint_opens_an_exchange_awaiting_the_customer() -> None:
+def test_a_first_complaint_opens_an_exchange_that_awaits_the_customer_once_we_replied() -> None:
     ex = apply_decision(None, comment("x"), _decision("await_customer", "complaint.product"),
                         now=NOW)
     assert ex is not None
     assert (ex.state, ex.customer_id, ex.category, ex.negative_messages) == (
-        "awaiting_customer", "u1", "complaint.product", 1)
+        "open", "u1", "complaint.product", 1)
     assert ex.sla_due_at == NOW + timedelta(hours=1)
+    later = NOW + timedelta(minutes=5)
+    replied = apply_reply(ex, now=later)
+    assert (replied.state, replied.sla_due_at, replied.updated_at) == (
+        "awaiting_customer", None, later)
+    assert apply_reply(replied, now=later) is replied
+
+
+def test_a_new_customer_message_after_our_reply_reopens_and_restarts_the_clock() -> None:
+    waiting = exchange(state="awaiting_customer")
+    follow_up = comment("x", comment_id="c2", parent_id="c1")
+    decision = replace(
+        _decision("await_customer", "complaint.product"), sla_due_at=NOW + timedelta(hours=3)
+    )
+    ex = apply_decision(waiting, follow_up, decision, now=NOW)
+    assert ex is not None and (ex.state, ex.sla_due_at) == ("open", NOW + timedelta(hours=3))
 
 
 def test_no_exchange_for_a_thread_that_never_needed_one() -> None:

@@ -34,8 +34,13 @@ def upgrade() -> None:
     sa.Column('not_before', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('retry_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('performed_as', sa.String(length=40), nullable=True),
+    sa.Column('evidence', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('approved_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('action_id')
     )
+    op.create_index('ix_actions_status_retry_at', 'actions', ['status', 'retry_at'], unique=False)
     op.create_index(op.f('ix_actions_decision_id'), 'actions', ['decision_id'], unique=False)
     op.create_index(op.f('ix_actions_thread_id'), 'actions', ['thread_id'], unique=False)
     op.create_table('author_records',
@@ -117,11 +122,99 @@ def upgrade() -> None:
     sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('thread_id')
     )
+    op.create_table('sla_timers',
+    sa.Column('timer_id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('thread_id', sa.String(length=300), nullable=False),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('account_id', sa.String(length=200), nullable=False),
+    sa.Column('decision_id', sa.String(length=64), nullable=False),
+    sa.Column('comment_id', sa.String(length=300), nullable=False),
+    sa.Column('category', sa.String(length=60), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_soon_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_soon_sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('settled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('published_revision', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('timer_id')
+    )
+    op.create_index('ix_sla_timers_state_due', 'sla_timers', ['state', 'due_at'], unique=False)
+    op.create_index(op.f('ix_sla_timers_thread_id'), 'sla_timers', ['thread_id'], unique=False)
+    op.create_index(op.f('ix_sla_timers_decision_id'), 'sla_timers', ['decision_id'], unique=False)
+    op.create_table('reporting_exchanges',
+    sa.Column('thread_id', sa.String(length=300), nullable=False),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('account_id', sa.String(length=200), nullable=False),
+    sa.Column('category', sa.String(length=60), nullable=True),
+    sa.Column('first_message_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_customer_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('first_response_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sla_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sla_state', sa.String(length=20), nullable=True),
+    sa.Column('messages', sa.Integer(), nullable=False),
+    sa.Column('risk_score', sa.Float(), nullable=False),
+    sa.Column('risk_band', sa.String(length=10), nullable=False),
+    sa.Column('risk_reasons', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('alert_armed', sa.Boolean(), nullable=False),
+    sa.Column('alerted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('thread_id')
+    )
+    op.create_index('ix_reporting_exchanges_account_due', 'reporting_exchanges', ['account_id', 'sla_due_at'], unique=False)
+    op.create_table('reporting_messages',
+    sa.Column('decision_id', sa.String(length=64), nullable=False),
+    sa.Column('thread_id', sa.String(length=300), nullable=False),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('account_id', sa.String(length=200), nullable=False),
+    sa.Column('comment_id', sa.String(length=300), nullable=False),
+    sa.Column('author_id', sa.String(length=200), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('negativity', sa.Float(), nullable=False),
+    sa.Column('toxicity', sa.Float(), nullable=False),
+    sa.Column('category', sa.String(length=60), nullable=True),
+    sa.Column('topics', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('improvement', sa.Boolean(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('decision_id')
+    )
+    op.create_index('ix_reporting_messages_account_at', 'reporting_messages', ['account_id', 'at'], unique=False)
+    op.create_index(op.f('ix_reporting_messages_thread_id'), 'reporting_messages', ['thread_id'], unique=False)
+    op.create_table('reporting_timer_events',
+    sa.Column('event_id', sa.String(length=64), nullable=False),
+    sa.Column('timer_id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('thread_id', sa.String(length=300), nullable=False),
+    sa.Column('platform', sa.String(length=20), nullable=False),
+    sa.Column('account_id', sa.String(length=200), nullable=False),
+    sa.Column('decision_id', sa.String(length=64), nullable=False),
+    sa.Column('comment_id', sa.String(length=300), nullable=False),
+    sa.Column('category', sa.String(length=60), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('event_id')
+    )
+    op.create_index(op.f('ix_reporting_timer_events_thread_id'), 'reporting_timer_events', ['thread_id'], unique=False)
+    op.create_index(op.f('ix_reporting_timer_events_timer_id'), 'reporting_timer_events', ['timer_id'], unique=False)
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('reporting_timer_events')
+    op.drop_table('reporting_messages')
+    op.drop_table('reporting_exchanges')
+    op.drop_index(op.f('ix_sla_timers_decision_id'), table_name='sla_timers')
+    op.drop_index(op.f('ix_sla_timers_thread_id'), table_name='sla_timers')
+    op.drop_index('ix_sla_timers_state_due', table_name='sla_timers')
+    op.drop_table('sla_timers')
     op.drop_table('exchanges')
     op.drop_index(op.f('ix_decisions_thread_id'), table_name='decisions')
     op.drop_index('ix_decisions_platform_comment', table_name='decisions')
@@ -132,6 +225,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_comment_events_thread_id'), table_name='comment_events')
     op.drop_table('comment_events')
     op.drop_table('author_records')
+    op.drop_index('ix_actions_status_retry_at', table_name='actions')
     op.drop_index(op.f('ix_actions_thread_id'), table_name='actions')
     op.drop_index(op.f('ix_actions_decision_id'), table_name='actions')
     op.drop_table('actions')

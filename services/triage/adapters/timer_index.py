@@ -1,0 +1,101 @@
+"""Redis side of the timers: a due-time index (ZSET) and a publish-at-most-once helper.
+
+The index only says when to look; the `sla_timers` row decides whether a timer still fires.
+Members are `<timer id>|due` and `<timer id>|soon`, scored by epoch seconds. Timer events are
+published with a Lua script that XADDs only if the event id's marker key could be set, so the
+republish after a crash (commit done, publish not confirmed) never duplicates an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Literal
+
+from redis.asyncio import Redis
+
+from shared.contracts import Envelope
+from shared.db.models import SlaTimerRow
+from shared.streams.codec import DATA_FIELD, encode
+from shared.streams.names import StreamNames
+
+Point = Literal["due", "soon"]
+
+_PUBLISH_ONCE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', ARGV[3], ARGV[4])
+end
+return false
+"""
+
+
+def member(timer_id: str, point: Point) -> str:
+    return f"{timer_id}|{point}"
+
+
+def parse_member(raw: bytes | str) -> tuple[str, Point]:
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    timer_id, _, point = text.partition("|")
+    if point not in ("due", "soon"):
+        raise ValueError(f"timer index member {text!r} is not '<timer id>|due|soon'")
+    return timer_id, point  # type: ignore[return-value]
+
+
+def points_of(row: SlaTimerRow) -> dict[str, float]:
+    """What a row still waits for: its due time while pending, its due-soon time until sent."""
+    if row.state != "pending":
+        return {}
+    points = {member(row.timer_id, "due"): row.due_at.timestamp()}
+    if row.due_soon_at is not None and row.due_soon_sent_at is None:
+        points[member(row.timer_id, "soon")] = row.due_soon_at.timestamp()
+    return points
+
+
+class TimerIndex:
+    """The ZSET of due times under the stream prefix, plus the timers' event publisher."""
+
+    def __init__(self, redis: Redis, names: StreamNames, *, maxlen: int, marker_ttl_s: int) -> None:
+        self._redis = redis
+        self._names = names
+        self.key = names.key("timers:due")
+        self._maxlen = maxlen
+        self._ttl = marker_ttl_s
+        self._script = redis.register_script(_PUBLISH_ONCE)
+
+    async def schedule(self, rows: Iterable[SlaTimerRow]) -> None:
+        mapping: dict[str, float] = {}
+        for row in rows:
+            mapping.update(points_of(row))
+        if mapping:
+            await self._redis.zadd(self.key, mapping)
+
+    async def forget(self, timer_ids: Iterable[str]) -> None:
+        members = [member(t, p) for t in timer_ids for p in ("due", "soon")]
+        if members:
+            await self._redis.zrem(self.key, *members)
+
+    async def remove(self, members: Sequence[str]) -> None:
+        if members:
+            await self._redis.zrem(self.key, *members)
+
+    async def due(self, now: datetime, limit: int) -> list[str]:
+        raw = await self._redis.zrangebyscore(self.key, "-inf", now.timestamp(), start=0, num=limit)
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
+
+    async def publish_once(self, items: Iterable[tuple[str, Envelope]]) -> int:
+        """XADD each (stream, event) unless its event id was published before; one pipeline."""
+        pipe = self._redis.pipeline(transaction=False)
+        count = 0
+        for stream, event in items:
+            marker = self._names.key(f"published:{event.event_id}")
+            data = encode(event)[DATA_FIELD]
+            await self._script(
+                keys=[marker, stream],
+                args=[self._ttl, self._maxlen, DATA_FIELD, data],
+                client=pipe,
+            )
+            count += 1
+        if count == 0:
+            return 0
+        results = await pipe.execute()
+        return sum(1 for r in results if r)

@@ -1,0 +1,77 @@
+"""The actions → timers use case: our reply is done, so its SLA is met and the customer's turn.
+
+Consumes `action.completed` with group `triage`, one batch at a time: one transaction that meets
+the SLA timers the replies answered (if in time) and moves their exchanges to
+`awaiting_customer` — unless a newer clock is still pending there (the customer wrote again).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.triage.adapters.repository import TriageRepository
+from services.triage.adapters.timers import TimerRepository
+from services.triage.domain.exchange import apply_reply
+from services.triage.domain.timers import Timer, met_by_reply
+from services.triage.timekeeping import Timekeeper
+from shared.contracts import ActionCompleted
+from shared.streams.consumer import Delivery
+
+REPLY_KINDS = frozenset({"reply", "private_reply"})
+"""What counts as our first response; moderation actions answer nobody."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RepliesHandler:
+    """Batch handler for `ActionCompleted`; raising leaves the batch pending for retry."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        timekeeper: Timekeeper,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._timekeeper = timekeeper
+        self._clock = clock
+
+    async def __call__(self, batch: Sequence[Delivery[ActionCompleted]]) -> None:
+        done = [d.event for d in batch if d.event.status == "done" and d.event.kind in REPLY_KINDS]
+        if not done:
+            return
+        now = self._clock()
+        async with self._sessions() as session:
+            timers = TimerRepository(session)
+            pending = await timers.pending_for_decisions({a.decision_id for a in done})
+            rows = await timers.meet(_met(done, pending), now)
+            threads = {a.thread_id for a in done}
+            waiting = await timers.threads_with_pending_sla(threads)
+            repo = TriageRepository(session)
+            exchanges = await repo.exchanges(threads - waiting)
+            moved = [apply_reply(ex, now=now) for ex in exchanges.values()]
+            await repo.save_exchanges(m for m in moved if m != exchanges[m.thread_id])
+            await session.commit()
+        await self._timekeeper.announce(rows)
+
+
+def _met(done: Sequence[ActionCompleted], pending: Sequence[Timer]) -> dict[str, str]:
+    """timer id → how it was met, for the timers of the decisions these replies answered."""
+    by_decision: dict[str, list[Timer]] = defaultdict(list)
+    for timer in pending:
+        by_decision[timer.decision_id].append(timer)
+    met: dict[str, str] = {}
+    for action in done:
+        for timer in met_by_reply(by_decision[action.decision_id], action.performed_at):
+            met.setdefault(
+                timer.timer_id,
+                f"{action.kind} {action.action_id} done at {action.performed_at.isoformat()}",
+            )
+    return met
