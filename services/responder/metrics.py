@@ -9,3 +9,9 @@ ACTIONS = Counter(
     "Actions settled by the responder, by kind and outcome.",
     ["kind", "outcome"],
 )
+
+PLATFORM_CALLS = Counter(
+    "sc_responder_platform_calls",
+    "Platform API calls by platform and verdict (ok, rate_limited, transient, permanent, gone).",
+    ["platform", "verdict"],
+)

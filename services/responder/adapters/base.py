@@ -1,4 +1,4 @@
-"""The adapter contract and the per-account registry; real platform adapters plug in here."""
+"""The adapter contract and the per-account registry; platform adapters plug in here."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ class PlatformAdapter(Protocol):
 
     async def perform(self, requests: Sequence[ActionRequest]) -> list[ActionResult]:
         """One result per request, any order; raise only when nothing could be attempted."""
+        ...
+
+    async def find_existing(self, request: ActionRequest) -> ActionResult | None:
+        """After an unknown outcome: the post this action already made, or None to post it."""
         ...
 
 

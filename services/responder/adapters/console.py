@@ -60,3 +60,20 @@ class ConsoleAdapter:
             )
             for r in requests
         ]
+
+    def _recorded(self, action_id: str) -> bool:
+        if not self._path.exists():
+            return False
+        with self._path.open(encoding="utf-8") as handle:
+            return any(json.loads(line).get("action_id") == action_id for line in handle if line)
+
+    async def find_existing(self, request: ActionRequest) -> ActionResult | None:
+        """The record file is the console's platform: a recorded action is not recorded twice."""
+        if not await asyncio.to_thread(self._recorded, request.action_id):
+            return None
+        return ActionResult(
+            request.action_id,
+            "done",
+            f"already recorded by console adapter in {self._path}; not recorded again",
+            f"console:{request.action_id}",
+        )

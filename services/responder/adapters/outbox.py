@@ -1,16 +1,18 @@
 """The outbox repository: one row per action id, written before any platform call.
 
-Never commits: the handler owns the transaction, so "row exists" and "outcome recorded" are each
-one commit per batch.
+Never commits: the caller owns the transaction. A row moves pending → in_flight (committed
+before the HTTP call, with a lease in `retry_at`) → done | skipped | failed, or back to pending
+with a `retry_at` for the retry loop. An `in_flight` row whose lease ran out is an unknown
+outcome: posts are looked up on the platform before they are tried again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +20,7 @@ from services.responder.domain.model import ActionRequest
 from shared.db.models import ActionRow
 
 FINAL_STATUSES = ("done", "skipped", "failed")
+DRIVABLE = ("pending", "in_flight")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Outcome:
     attempts: int
     platform_ref: str | None = None
     completed_at: datetime | None = None
+    retry_at: datetime | None = None
+    performed_as: str | None = None
 
 
 async def insert_pending(
@@ -51,12 +56,13 @@ async def insert_pending(
             "correlation_id": r.correlation_id,
             "status": "pending",
             "text": r.text,
-            "detail": "",
+            "detail": r.detail,
             "platform_ref": None,
             "attempts": 0,
             "not_before": r.not_before,
             "created_at": now,
             "completed_at": None,
+            "evidence": dict(r.evidence) if r.evidence is not None else None,
         }
         for r in requests
     ]
@@ -64,16 +70,86 @@ async def insert_pending(
     await session.execute(stmt)
 
 
-async def lock_pending(session: AsyncSession, action_ids: Sequence[str]) -> list[ActionRow]:
-    """Rows still pending, locked until commit; rows another worker holds are left to it."""
+async def claim_due(
+    session: AsyncSession, action_ids: Sequence[str], now: datetime
+) -> list[ActionRow]:
+    """Rows that may be driven now, locked until commit; rows another worker holds are its own."""
     if not action_ids:
         return []
     stmt = (
         select(ActionRow)
-        .where(ActionRow.action_id.in_(action_ids), ActionRow.status == "pending")
+        .where(
+            ActionRow.action_id.in_(action_ids),
+            ActionRow.status.in_(DRIVABLE),
+            or_(ActionRow.retry_at.is_(None), ActionRow.retry_at <= now),
+        )
         .with_for_update(skip_locked=True)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def due_ids(session: AsyncSession, now: datetime, limit: int) -> list[str]:
+    """Retries, deferred actions and expired leases that are due, oldest first."""
+    stmt = (
+        select(ActionRow.action_id)
+        .where(ActionRow.status.in_(DRIVABLE), ActionRow.retry_at <= now)
+        .order_by(ActionRow.retry_at)
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def mark_in_flight(
+    session: AsyncSession, rows: Sequence[ActionRow], now: datetime, lease_s: float
+) -> None:
+    """Committed before the call: a crash after it leaves an unknown outcome, not a lost one."""
+    if not rows:
+        return
+    lease = now + timedelta(seconds=lease_s)
+    await session.execute(
+        update(ActionRow),
+        [
+            {
+                "action_id": r.action_id,
+                "status": "in_flight",
+                "attempts": r.attempts + 1,
+                "retry_at": lease,
+            }
+            for r in rows
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A row's drivable state as claimed, so it can be put back exactly."""
+
+    action_id: str
+    status: str
+    attempts: int
+    retry_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ActionRow) -> Claim:
+        return cls(row.action_id, row.status, row.attempts, row.retry_at)
+
+
+async def release(session: AsyncSession, claims: Sequence[Claim]) -> None:
+    """Back to the claimed state, for an adapter that raised before attempting anything."""
+    if not claims:
+        return
+    await session.execute(
+        update(ActionRow),
+        [
+            {
+                "action_id": c.action_id,
+                "status": c.status,
+                "attempts": c.attempts,
+                "retry_at": c.retry_at,
+            }
+            for c in claims
+        ],
+    )
 
 
 async def final_rows(session: AsyncSession, action_ids: Sequence[str]) -> list[ActionRow]:
@@ -100,13 +176,30 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
                 "attempts": o.attempts,
                 "platform_ref": o.platform_ref,
                 "completed_at": o.completed_at,
+                "retry_at": o.retry_at,
+                "performed_as": o.performed_as,
             }
             for o in outcomes
         ],
     )
 
 
-def to_request(row: ActionRow, detail: str = "") -> ActionRequest:
+async def lock_one(session: AsyncSession, action_id: str) -> ActionRow | None:
+    """One row, locked until commit: approval and discard decide on its current status."""
+    stmt = select(ActionRow).where(ActionRow.action_id == action_id).with_for_update()
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def drafts(session: AsyncSession, limit: int, account_id: str | None) -> list[ActionRow]:
+    """Actions of approve-mode accounts waiting for an agent, oldest first."""
+    stmt = select(ActionRow).where(ActionRow.status == "awaiting_approval")
+    if account_id is not None:
+        stmt = stmt.where(ActionRow.account_id == account_id)
+    stmt = stmt.order_by(ActionRow.created_at, ActionRow.action_id).limit(limit)
+    return list((await session.scalars(stmt)).all())
+
+
+def to_request(row: ActionRow) -> ActionRequest:
     """Rebuild the request from its row: the row, not the event, is what gets performed."""
     return ActionRequest(
         action_id=row.action_id,
@@ -120,5 +213,6 @@ def to_request(row: ActionRow, detail: str = "") -> ActionRequest:
         author_id=row.author_id,
         text=row.text,
         not_before=row.not_before,
-        detail=detail,
+        detail=row.detail if row.kind == "preserve_evidence" else "",
+        evidence={str(k): str(v) for k, v in row.evidence.items()} if row.evidence else None,
     )

@@ -26,6 +26,7 @@ def dispose(
     now: datetime,
     refusals: tuple[str, ...] = (),
     skip: str | None = None,
+    approved: bool = False,
 ) -> Disposition:
     """Refusals fail, dry-run skips, the community gets its window, approval waits, then timing."""
     if refusals:
@@ -39,7 +40,7 @@ def dispose(
         return Disposition(
             "done", f"community given time to answer until {until} (R10); nothing posted"
         )
-    if mode == "approve":
+    if mode == "approve" and not approved:
         return Disposition("awaiting_approval", "approve-mode account: waits for a human")
     if not_before is not None and not_before > now:
         return Disposition("pending", f"not before {not_before.isoformat()}")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from shared.contracts import ActionKind, Platform
 
-ResultStatus = Literal["done", "skipped", "failed"]
+ResultStatus = Literal["done", "skipped", "failed", "retry"]
 TEXT_KINDS: frozenset[ActionKind] = frozenset({"reply", "private_reply", "request_deletion"})
+"""Kinds that post words: repeating one after an unknown outcome would double-post."""
+EVIDENCE_KINDS: frozenset[ActionKind] = frozenset(
+    {"preserve_evidence", "delete", "hide", "report_to_platform"}
+)
+"""Kinds whose row carries the evidence record, stored before the platform call (R8)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,8 @@ class ActionRequest:
     not_before: datetime | None = None
     detail: str = ""
     """Context the plan already knows, e.g. the evidence hash for `preserve_evidence`."""
+    evidence: Mapping[str, str] | None = None
+    """The comment as it was (R8), for the kinds that may remove it."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,14 @@ class ActionResult:
     status: ResultStatus
     detail: str = ""
     platform_ref: str | None = None
+    performed_as: str | None = None
+    """What the platform really did, when it differs from or refines the abstract kind."""
+    retry_after_s: float | None = None
+    """For `retry`: the platform's own wait (rate-limit reset), else the backoff decides."""
+    attempted: bool = True
+    """False when no call went out (breaker open, rate gate shut): the attempt is not counted."""
+    uncertain: bool = False
+    """For `retry` of a post: it may have gone through, so look before posting again."""
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 
-from services.responder.domain.model import TEXT_KINDS, ActionRequest, PlanItem
+from services.responder.domain.model import EVIDENCE_KINDS, TEXT_KINDS, ActionRequest, PlanItem
 from services.responder.domain.templates import TemplateBook, TemplateError, reference_code
 from services.responder.domain.tone import check_tone
 from shared.accounts import Account
@@ -41,8 +42,8 @@ def _policy_refusal(decision: DecisionMade, kind: ActionKind) -> str | None:
     return None
 
 
-def _evidence_detail(decision: DecisionMade) -> str:
-    """Content hash of what was said, by whom and when (R8), fixed before anything is removed."""
+def evidence_record(decision: DecisionMade) -> dict[str, str]:
+    """What was said, by whom and when, with its content hash (R8): stored before any removal."""
     c = decision.comment
     record = {
         "platform": c.platform,
@@ -56,7 +57,14 @@ def _evidence_detail(decision: DecisionMade) -> str:
         "created_at": c.created_at.isoformat(),
     }
     digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
-    return f"evidence sha256={digest} author={c.author.id} created_at={c.created_at.isoformat()}"
+    return {**record, "sha256": digest, "decision_id": decision.decision_id}
+
+
+def evidence_detail(evidence: Mapping[str, str]) -> str:
+    return (
+        f"evidence sha256={evidence['sha256']} author={evidence['author_id']} "
+        f"created_at={evidence['created_at']}"
+    )
 
 
 def _render(
@@ -102,8 +110,9 @@ def plan_action(
         refusals = (refusal,)
     elif planned.kind in TEXT_KINDS:
         text, refusals = _render(decision, planned, account, book, brand)
-    if planned.kind == "preserve_evidence":
-        detail = _evidence_detail(decision)
+    evidence = evidence_record(decision) if planned.kind in EVIDENCE_KINDS else None
+    if planned.kind == "preserve_evidence" and evidence is not None:
+        detail = evidence_detail(evidence)
     if planned.kind == "await_community" and not_before is None:
         not_before = comment.created_at + timedelta(minutes=account.community_window_minutes)
     skip = None
@@ -122,6 +131,7 @@ def plan_action(
         text=text,
         not_before=not_before,
         detail=detail,
+        evidence=evidence,
     )
     return PlanItem(request=request, refusals=refusals, skip=skip)
 

@@ -20,6 +20,7 @@ from services.responder.adapters.console import ConsoleAdapter
 from services.responder.bootstrap import create_app
 from services.responder.domain.model import ActionRequest, ActionResult
 from services.responder.domain.templates import TemplateBook, reference_code
+from services.responder.driver import ActionDriver, RetryPolicy
 from services.responder.handlers import DecisionHandler
 from shared.accounts import Account, AccountDirectory
 from shared.contracts import ActionCompleted, DecisionMade, PlannedAction
@@ -103,14 +104,21 @@ def _handler(
     accounts: list[Account] | None = None,
     adapters: AdapterRegistry | None = None,
 ) -> DecisionHandler:
-    return DecisionHandler(
+    directory = AccountDirectory(accounts or [], accept_unknown=True)
+    driver = ActionDriver(
         sessions=make_sessionmaker(engine),
         publisher=EventPublisher(redis, maxlen=10_000),
         names=StreamNames(settings.stream_prefix),
-        accounts=AccountDirectory(accounts or [], accept_unknown=True),
-        templates=BOOK,
+        accounts=directory,
         adapters=adapters
         or AdapterRegistry({"console": ConsoleAdapter(settings.console_record_path)}),
+        policy=RetryPolicy(),
+    )
+    return DecisionHandler(
+        sessions=make_sessionmaker(engine),
+        driver=driver,
+        accounts=directory,
+        templates=BOOK,
         brand=settings.brand_name,
     )
 
@@ -250,6 +258,9 @@ class _EvidenceFails:
             for r in requests
         ]
 
+    async def find_existing(self, request: ActionRequest) -> ActionResult | None:
+        return None
+
 
 async def test_delete_is_withheld_when_evidence_was_not_preserved(
     settings: Settings, redis: Redis, engine: AsyncEngine
@@ -307,6 +318,9 @@ async def test_approve_mode_waits_and_future_actions_stay_pending(
 class _Broken:
     async def perform(self, requests: Sequence[ActionRequest]) -> list[ActionResult]:
         raise ConnectionError("platform unreachable")
+
+    async def find_existing(self, request: ActionRequest) -> ActionResult | None:
+        return None
 
 
 async def test_adapter_failure_leaves_rows_pending_for_the_retry(
