@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 STREAM_MESSAGES = Counter(
     "sc_stream_messages_total",
@@ -19,3 +26,82 @@ DEAD_LETTERED = Counter(
 def render_latest() -> tuple[bytes, str]:
     """The exposition body and its content type, for a `/metrics` route."""
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+# --- stream lag, pending entries, dead-letter size (refreshed by reporting, read at scrape) ------
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """One consumer group on one stream, as XINFO GROUPS reports it."""
+
+    stream: str
+    group: str
+    lag: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    groups: tuple[GroupStats, ...] = ()
+    dead_letter_length: int = 0
+
+
+class StreamStatsCollector(Collector):
+    """Exposes the last refreshed stream figures; scraping never waits on Redis."""
+
+    def __init__(self) -> None:
+        self._stats = StreamStats()
+
+    def update(self, stats: StreamStats) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._stats
+        lag = GaugeMetricFamily(
+            "sc_stream_lag", "Entries not yet delivered to the group.", labels=["stream", "group"]
+        )
+        pending = GaugeMetricFamily(
+            "sc_stream_pending",
+            "Entries delivered to the group but not acknowledged.",
+            labels=["stream", "group"],
+        )
+        for g in stats.groups:
+            lag.add_metric([g.stream, g.group], g.lag)
+            pending.add_metric([g.stream, g.group], g.pending)
+        dlq = GaugeMetricFamily("sc_dead_letter_length", "Entries in the dead-letter stream.")
+        dlq.add_metric([], stats.dead_letter_length)
+        yield from (lag, pending, dlq)
+
+
+STREAM_STATS = StreamStatsCollector()
+REGISTRY.register(STREAM_STATS)
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def read_stream_stats(
+    redis: Redis, streams: Mapping[str, str], dead_letter: str
+) -> StreamStats:
+    """XINFO GROUPS per stream (logical name → key) and XLEN of the dead-letter stream."""
+    groups: list[GroupStats] = []
+    for logical, key in streams.items():
+        try:
+            infos = await redis.xinfo_groups(key)
+        except ResponseError as exc:
+            if "no such key" in str(exc).lower():
+                continue
+            raise
+        for info in infos:
+            lag = info.get("lag")
+            groups.append(
+                GroupStats(
+                    stream=logical,
+                    group=_text(info["name"]),
+                    lag=int(lag) if lag is not None else -1,
+                    pending=int(info["pending"]),
+                )
+            )
+    return StreamStats(tuple(groups), int(await redis.xlen(dead_letter)))

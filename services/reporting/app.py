@@ -67,7 +67,12 @@ def history_router(queries: HistoryQueries, keys: Sequence[SecretStr]) -> APIRou
         """Everything said, decided and done in one exchange, in time order."""
         records = await queries.thread(thread_id)
         view = build_thread_view(
-            thread_id, records.comments, records.events, records.decisions, records.actions
+            thread_id,
+            records.comments,
+            records.events,
+            records.decisions,
+            records.actions,
+            records.timers,
         )
         if view is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown thread {thread_id!r}")
@@ -93,8 +98,16 @@ async def _stored_event_invalid(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": str(exc)}, status_code=500)
 
 
-def install_routes(app: FastAPI, queries: HistoryQueries, keys: Sequence[SecretStr]) -> None:
+def install_routes(
+    app: FastAPI,
+    queries: HistoryQueries,
+    keys: Sequence[SecretStr],
+    extra: Sequence[APIRouter] = (),
+) -> None:
+    """The history routes plus any further `/v1` routers, all behind the same keys."""
     if not keys:
         log.warning("REPORTING_API_KEYS is empty: every /v1 request will be refused")
     app.include_router(history_router(queries, keys))
+    for router in extra:
+        app.include_router(router, prefix="/v1", dependencies=[Depends(bearer_auth(keys))])
     app.add_exception_handler(StoredEventInvalid, _stored_event_invalid)

@@ -2,45 +2,121 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import timedelta
+
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.adapters.queries import HistoryQueries
+from services.reporting.adapters.reports import ReportQueries
+from services.reporting.api_reports import reports_router
 from services.reporting.app import install_routes
-from services.reporting.handlers import (
-    CommentHistoryHandler,
-    DecisionMetricsHandler,
-    count_actions,
-)
-from shared.contracts import ActionCompleted, CommentReceived, DecisionMade
+from services.reporting.domain.business_time import Calendar
+from services.reporting.domain.reports import CalendarLookup
+from services.reporting.domain.summary import RiskConfig
+from services.reporting.handlers import CommentHistoryHandler
+from services.reporting.metrics import OPEN_BY_RISK
+from services.reporting.risk_handlers import ActionHandler, DecisionHandler, TimerHandler
+from shared.accounts import AccountDirectory
+from shared.contracts import ActionCompleted, CommentReceived, DecisionMade, SlaTimerEvent
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
+from shared.metrics import STREAM_STATS, read_stream_stats
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings
 from shared.streams.names import Group
 
 SERVICE = "reporting"
+BANDS = ("low", "elevated", "high")
+
+log = logging.getLogger(__name__)
+
+
+def calendars_from(directory: AccountDirectory) -> CalendarLookup:
+    """Business calendars of the configured accounts; unknown accounts run around the clock."""
+
+    def lookup(platform: str, account_id: str) -> Calendar | None:
+        for account in directory:
+            if (account.platform, account.account_id) == (platform, account_id):
+                hours = account.business_hours
+                if hours is None:
+                    return None
+                return Calendar(
+                    account.time_zone,
+                    frozenset(hours.days),
+                    hours.start,
+                    hours.end,
+                    frozenset(account.holidays),
+                )
+        return None
+
+    return lookup
+
+
+def _register(runtime: ServiceRuntime, sessions: async_sessionmaker[AsyncSession]) -> None:
+    s, names = runtime.settings, runtime.names
+    config = RiskConfig(
+        threshold=s.risk_alert_threshold,
+        rearm=s.risk_alert_rearm,
+        window=timedelta(minutes=s.risk_window_minutes),
+    )
+    decisions = DecisionHandler(sessions, runtime.publisher, names.alerts, config)
+    g = Group.REPORTING
+    runtime.consume(names.comments, "comments", g, CommentReceived, CommentHistoryHandler(sessions))
+    runtime.consume(names.decisions, "decisions", g, DecisionMade, decisions)
+    runtime.consume(names.actions, "actions", g, ActionCompleted, ActionHandler(sessions))
+    runtime.consume(names.timers, "timers", g, SlaTimerEvent, TimerHandler(sessions))
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """Wires consumers for every stream reporting reads, and the authenticated read API."""
+    """Wires consumers for every stream reporting reads, the refresh loop, and the read API."""
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     runtime = ServiceRuntime(SERVICE, settings, engine)
-    names = runtime.names
-    runtime.consume(
-        names.comments,
-        "comments",
-        Group.REPORTING,
-        CommentReceived,
-        CommentHistoryHandler(sessions),
+    _register(runtime, sessions)
+    reports = ReportQueries(sessions)
+    runtime.spawn(lambda stop: refresh_gauges(runtime, reports, stop))
+    directory = AccountDirectory.load(
+        settings.accounts_file, accept_unknown=settings.accept_unknown_accounts
     )
-    runtime.consume(
-        names.decisions, "decisions", Group.REPORTING, DecisionMade, DecisionMetricsHandler()
-    )
-    runtime.consume(names.actions, "actions", Group.REPORTING, ActionCompleted, count_actions)
     app = runtime.build_app("Steam-Connect reporting")
-    install_routes(app, HistoryQueries(sessions), settings.reporting_api_keys)
+    router = reports_router(reports, calendars_from(directory), settings.risk_alert_threshold)
+    install_routes(app, HistoryQueries(sessions), settings.reporting_api_keys, [router])
     return app
+
+
+async def refresh_once(runtime: ServiceRuntime, reports: ReportQueries) -> None:
+    """Stream lag / pending / dead-letter size, and open exchanges per risk band."""
+    n = runtime.names
+    streams = {
+        "comments": n.comments,
+        "decisions": n.decisions,
+        "actions": n.actions,
+        "timers": n.timers,
+        "alerts": n.alerts,
+    }
+    STREAM_STATS.update(await read_stream_stats(runtime.redis, streams, n.dead_letter))
+    counts = await reports.open_by_band()
+    for band in BANDS:
+        OPEN_BY_RISK.labels(band).set(counts.get(band, 0))
+
+
+async def refresh_gauges(
+    runtime: ServiceRuntime, reports: ReportQueries, stop: asyncio.Event
+) -> None:
+    """Refreshes the gauges until the service stops; a failed refresh is logged and retried."""
+    interval = runtime.settings.stream_stats_interval_s
+    while not stop.is_set():
+        try:
+            await refresh_once(runtime, reports)
+        except Exception:
+            log.exception("refreshing stream and risk gauges failed; retrying in %.0fs", interval)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            continue
 
 
 def main() -> None:

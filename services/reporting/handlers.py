@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.adapters.history import CommentHistoryRepository
 from services.reporting.domain.history import fold_states, unique_events
-from services.reporting.metrics import ACTIONS, COMMENTS, DECISIONS, BoundedLabel
-from shared.contracts import ActionCompleted, CommentReceived, DecisionMade
+from services.reporting.metrics import COMMENTS
+from shared.contracts import CommentReceived
 from shared.streams.consumer import Delivery
 
 log = logging.getLogger(__name__)
@@ -39,20 +39,3 @@ class CommentHistoryHandler:
                     event.comment.comment_id,
                     extra={"correlation_id": event.correlation_id},
                 )
-
-
-class DecisionMetricsHandler:
-    """Counts decisions per rule; escalation risk scoring will hang off this later."""
-
-    def __init__(self, rule_label: BoundedLabel | None = None) -> None:
-        self._rule_label = rule_label or BoundedLabel()
-
-    async def __call__(self, batch: Sequence[Delivery[DecisionMade]]) -> None:
-        for delivery in batch:
-            DECISIONS.labels(self._rule_label(delivery.event.rule_id)).inc()
-
-
-async def count_actions(batch: Sequence[Delivery[ActionCompleted]]) -> None:
-    """Counts completed actions by kind and outcome (both closed sets in the contract)."""
-    for delivery in batch:
-        ACTIONS.labels(delivery.event.kind, delivery.event.status).inc()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge, Histogram
 
 DECISIONS = Counter(
     "sc_reporting_decisions_total",
@@ -20,6 +20,30 @@ COMMENTS = Counter(
     "sc_reporting_comments_total",
     "Comment events newly recorded in the exchange history, by platform and change.",
     ["platform", "change"],
+)
+CATEGORIZED = Counter(
+    "sc_reporting_comments_by_category_total",
+    "Decided customer comments, by platform and category (`none` without a complaint).",
+    ["platform", "category"],
+)
+SLA_EVENTS = Counter(
+    "sc_reporting_sla_events_total",
+    "SLA timer events newly recorded, by status (breached = an SLA breach).",
+    ["status"],
+)
+FIRST_RESPONSE = Histogram(
+    "sc_reporting_first_response_seconds",
+    "Wall-clock time from an exchange's first customer message to our first reply.",
+    buckets=(60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800),
+)
+ALERTS = Counter(
+    "sc_reporting_escalation_alerts_total",
+    "Escalation alerts published (an exchange's risk crossed the threshold).",
+)
+OPEN_BY_RISK = Gauge(
+    "sc_reporting_open_exchanges",
+    "Exchanges not yet resolved, by risk band (refreshed every few seconds).",
+    ["band"],
 )
 
 OTHER = "other"

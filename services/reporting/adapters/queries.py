@@ -12,8 +12,15 @@ from services.reporting.domain.records import (
     CommentEventRecord,
     CommentRecord,
     DecisionRecord,
+    TimerRecord,
 )
-from shared.db.models import ActionRow, CommentEventRow, CommentRow, DecisionRow
+from shared.db.models import (
+    ActionRow,
+    CommentEventRow,
+    CommentRow,
+    DecisionRow,
+    ReportingTimerEventRow,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,7 @@ class ThreadRecords:
     events: list[CommentEventRecord]
     decisions: list[DecisionRecord]
     actions: list[ActionRecord]
+    timers: list[TimerRecord]
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,20 @@ def _action(r: ActionRow) -> ActionRecord:
     )
 
 
+def _timer(r: ReportingTimerEventRow) -> TimerRecord:
+    return TimerRecord(
+        event_id=r.event_id,
+        timer_id=r.timer_id,
+        kind=r.kind,
+        status=r.status,
+        category=r.category,
+        comment_id=r.comment_id,
+        due_at=r.due_at,
+        occurred_at=r.occurred_at,
+        detail=r.detail,
+    )
+
+
 class HistoryQueries:
     """Loads the rows behind one exchange or one comment, in one read-only session."""
 
@@ -106,7 +128,7 @@ class HistoryQueries:
         self._sessions = sessions
 
     async def thread(self, thread_id: str) -> ThreadRecords:
-        """Four queries, each on a `thread_id` index."""
+        """Five queries, each on a `thread_id` index."""
         async with self._sessions() as s:
             comments = await s.scalars(select(CommentRow).where(CommentRow.thread_id == thread_id))
             events = await s.scalars(
@@ -116,11 +138,15 @@ class HistoryQueries:
                 select(DecisionRow).where(DecisionRow.thread_id == thread_id)
             )
             actions = await s.scalars(select(ActionRow).where(ActionRow.thread_id == thread_id))
+            timers = await s.scalars(
+                select(ReportingTimerEventRow).where(ReportingTimerEventRow.thread_id == thread_id)
+            )
             return ThreadRecords(
                 comments=[_comment(r) for r in comments],
                 events=[_event(r) for r in events],
                 decisions=[_decision(r) for r in decisions],
                 actions=[_action(r) for r in actions],
+                timers=[_timer(r) for r in timers],
             )
 
     async def comment(self, platform: str, comment_id: str) -> CommentRecords:

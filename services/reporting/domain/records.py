@@ -76,3 +76,18 @@ class ActionRecord:
     platform_ref: str | None
     created_at: datetime
     completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TimerRecord:
+    """One SLA or community-window timer event (reporting's `reporting_timer_events` table)."""
+
+    event_id: str
+    timer_id: str
+    kind: str
+    status: str
+    category: str | None
+    comment_id: str
+    due_at: datetime
+    occurred_at: datetime
+    detail: str

@@ -15,6 +15,7 @@ from services.reporting.domain.records import (
     CommentEventRecord,
     CommentRecord,
     DecisionRecord,
+    TimerRecord,
 )
 from services.reporting.domain.views import (
     ActionEntry,
@@ -26,12 +27,20 @@ from services.reporting.domain.views import (
     HistoryEntry,
     MessageView,
     PlannedActionView,
+    SlaEntry,
     ThreadView,
     TimelineEntry,
 )
 from shared.contracts import Comment
 
-_TYPE_ORDER = {"comment": 0, "comment_edited": 1, "comment_removed": 2, "decision": 3, "action": 4}
+_TYPE_ORDER = {
+    "comment": 0,
+    "comment_edited": 1,
+    "comment_removed": 2,
+    "decision": 3,
+    "action": 4,
+    "sla": 5,
+}
 
 
 class StoredEventInvalid(ValueError):
@@ -177,6 +186,19 @@ def _action_entry(a: ActionRecord) -> ActionEntry:
     )
 
 
+def _sla_entry(t: TimerRecord) -> SlaEntry:
+    return SlaEntry(
+        at=t.occurred_at,
+        timer_id=t.timer_id,
+        kind=t.kind,
+        status=t.status,
+        comment_id=t.comment_id,
+        category=t.category,
+        due_at=t.due_at,
+        detail=t.detail,
+    )
+
+
 def _sort_key(entry: TimelineEntry) -> tuple[datetime, int]:
     return entry.at, _TYPE_ORDER[entry.type]
 
@@ -222,6 +244,7 @@ def build_thread_view(
     events: Sequence[CommentEventRecord],
     decisions: Sequence[DecisionRecord],
     actions: Sequence[ActionRecord],
+    timers: Sequence[TimerRecord] = (),
 ) -> ThreadView | None:
     """The whole exchange in time order; None when nothing at all is known about it."""
     origins: list[CommentRecord | DecisionRecord | ActionRecord] = [*comments, *decisions, *actions]
@@ -231,6 +254,7 @@ def build_thread_view(
     messages, entries = _messages_and_comment_entries(comments, events, decisions)
     entries.extend(_decision_entry(d) for d in decisions)
     entries.extend(_action_entry(a) for a in actions)
+    entries.extend(_sla_entry(t) for t in timers)
     entries.sort(key=_sort_key)
     return ThreadView(
         thread_id=thread_id,

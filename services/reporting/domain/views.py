@@ -99,8 +99,27 @@ class ActionEntry(View):
     platform_ref: str | None
 
 
+class SlaEntry(View):
+    """A first-response (or community-window) timer changed: started, due soon, met, breached."""
+
+    type: Literal["sla"] = "sla"
+    at: datetime
+    timer_id: str
+    kind: str
+    status: str
+    comment_id: str
+    category: str | None
+    due_at: datetime
+    detail: str
+
+
 TimelineEntry = Annotated[
-    CommentEntry | CommentEditedEntry | CommentRemovedEntry | DecisionEntry | ActionEntry,
+    CommentEntry
+    | CommentEditedEntry
+    | CommentRemovedEntry
+    | DecisionEntry
+    | ActionEntry
+    | SlaEntry,
     Field(discriminator="type"),
 ]
 

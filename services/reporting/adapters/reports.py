@@ -1,0 +1,150 @@
+"""Read side of the work queue and the reports: a handful of set-based queries per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.reporting.domain.reports import ExchangeFacts, FeedbackMessage, TimerOutcome
+from shared.db.models import (
+    ExchangeRow,
+    ReportingExchangeRow,
+    ReportingMessageRow,
+    ReportingTimerEventRow,
+)
+
+QueueSort = Literal["sla_due", "risk", "last_activity"]
+FINISHED = ("resolved", "ignored", "removed")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: Literal["open", "resolved", "any"] = "open"
+    account_id: str | None = None
+    platform: str | None = None
+    category: str | None = None
+    risk: Literal["low", "elevated", "high"] | None = None
+    sort: QueueSort = "sla_due"
+    limit: int = 100
+
+
+def _status() -> Any:
+    """Triage's exchange state when it has one; else open until we first replied."""
+    return func.coalesce(
+        ExchangeRow.state,
+        case((ReportingExchangeRow.first_response_at.is_(None), "open"), else_="awaiting_customer"),
+    )
+
+
+def _queue_query(f: QueueFilter) -> Select[Any]:
+    x = ReportingExchangeRow
+    status = _status()
+    q = select(x, status.label("status"), ExchangeRow.resolved_at).outerjoin(
+        ExchangeRow, ExchangeRow.thread_id == x.thread_id
+    )
+    if f.status == "open":
+        q = q.where(status.not_in(FINISHED))
+    elif f.status == "resolved":
+        q = q.where(status == "resolved")
+    for column, value in (
+        (x.account_id, f.account_id),
+        (x.platform, f.platform),
+        (x.category, f.category),
+        (x.risk_band, f.risk),
+    ):
+        if value is not None:
+            q = q.where(column == value)
+    order: tuple[Any, ...] = {
+        "sla_due": (x.sla_due_at.asc().nulls_last(), x.risk_score.desc()),
+        "risk": (x.risk_score.desc(), x.sla_due_at.asc().nulls_last()),
+        "last_activity": (x.last_activity_at.desc(), x.thread_id),
+    }[f.sort]
+    return q.order_by(*order, x.thread_id).limit(f.limit)
+
+
+class ReportQueries:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def work_queue(self, f: QueueFilter) -> list[tuple[ReportingExchangeRow, str]]:
+        async with self._sessions() as s:
+            rows = (await s.execute(_queue_query(f))).all()
+            return [(r[0], str(r[1])) for r in rows]
+
+    async def timer_events(self, thread_id: str) -> list[ReportingTimerEventRow]:
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(ReportingTimerEventRow).where(ReportingTimerEventRow.thread_id == thread_id)
+            )
+            return list(rows)
+
+    async def exchange_facts(self, start: datetime, end: datetime) -> list[ExchangeFacts]:
+        """Exchanges opened in [start, end), with triage's resolution when there is one."""
+        x = ReportingExchangeRow
+        q = (
+            select(x, _status().label("status"), ExchangeRow.resolved_at)
+            .outerjoin(ExchangeRow, ExchangeRow.thread_id == x.thread_id)
+            .where(x.first_message_at >= start, x.first_message_at < end)
+        )
+        async with self._sessions() as s:
+            rows = (await s.execute(q)).all()
+        return [
+            ExchangeFacts(
+                thread_id=r[0].thread_id,
+                platform=r[0].platform,
+                account_id=r[0].account_id,
+                category=r[0].category,
+                first_message_at=r[0].first_message_at,
+                first_response_at=r[0].first_response_at,
+                resolved_at=r[2],
+                open=str(r[1]) not in FINISHED,
+            )
+            for r in rows
+        ]
+
+    async def timer_outcomes(self, start: datetime, end: datetime) -> list[TimerOutcome]:
+        """One outcome per SLA timer started in [start, end): breached beats met beats open."""
+        t = ReportingTimerEventRow
+        any_status = {s: func.bool_or(t.status == s) for s in ("breached", "met", "cancelled")}
+        q = (
+            select(t.account_id, func.max(t.category), *any_status.values())
+            .where(t.kind == "sla", t.started_at >= start, t.started_at < end)
+            .group_by(t.timer_id, t.account_id)
+        )
+        async with self._sessions() as s:
+            rows = (await s.execute(q)).all()
+        out = []
+        for account_id, category, breached, met, cancelled in rows:
+            outcome = (
+                "breached" if breached else "met" if met else "cancelled" if cancelled else "open"
+            )
+            out.append(TimerOutcome(account_id, category, outcome))
+        return out
+
+    async def feedback(self, start: datetime, end: datetime) -> list[FeedbackMessage]:
+        m = ReportingMessageRow
+        q = select(m).where(m.improvement.is_(True), m.at >= start, m.at < end)
+        async with self._sessions() as s:
+            rows = await s.scalars(q)
+            return [
+                FeedbackMessage(
+                    r.account_id, r.thread_id, r.at, tuple(str(t) for t in r.topics), r.text
+                )
+                for r in rows
+            ]
+
+    async def open_by_band(self) -> dict[str, int]:
+        x = ReportingExchangeRow
+        status = _status()
+        q = (
+            select(x.risk_band, func.count())
+            .outerjoin(ExchangeRow, ExchangeRow.thread_id == x.thread_id)
+            .where(status.not_in(FINISHED))
+            .group_by(x.risk_band)
+        )
+        async with self._sessions() as s:
+            return {str(band): int(n) for band, n in (await s.execute(q)).all()}

@@ -1,0 +1,138 @@
+"""The work queue and the reports: SLA compliance (JSON or CSV), what customers complain about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from services.reporting.adapters.reports import QueueFilter, QueueSort, ReportQueries
+from services.reporting.domain.reports import (
+    CalendarLookup,
+    SlaRow,
+    TopicRow,
+    improvement_report,
+    sla_csv,
+    sla_report,
+)
+from services.reporting.domain.risk import account_risk
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class QueueItem(_View):
+    thread_id: str
+    platform: str
+    account_id: str
+    status: str
+    category: str | None
+    sla_due_at: datetime | None
+    sla_state: str | None
+    risk_score: float
+    risk_band: str
+    risk_reasons: list[dict[str, object]]
+    messages: int
+    first_message_at: datetime
+    first_response_at: datetime | None
+    last_activity_at: datetime
+
+
+class AccountRiskView(_View):
+    account_id: str
+    score: float
+    high_exchanges: int
+    reasons: list[str]
+
+
+class SlaReport(_View):
+    start: datetime
+    end: datetime
+    rows: list[SlaRow]
+
+
+class ImprovementReport(_View):
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    topics: list[TopicRow]
+
+
+def _period(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, f"'to' ({end}) must be after 'from' ({start})"
+        )
+
+
+def reports_router(
+    queries: ReportQueries, calendars: CalendarLookup, threshold: float
+) -> APIRouter:
+    """Mounted under `/v1` behind the reporting keys by `install_routes`."""
+    router = APIRouter(tags=["reports"])
+
+    @router.get("/threads", response_model=list[QueueItem])
+    async def work_queue(
+        status_: Annotated[Literal["open", "resolved", "any"], Query(alias="status")] = "open",
+        sort: QueueSort = "sla_due",
+        account: str | None = None,
+        platform: str | None = None,
+        category: str | None = None,
+        risk: Literal["low", "elevated", "high"] | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[QueueItem]:
+        """Exchanges to work on, soonest deadline (or highest risk) first."""
+        f = QueueFilter(status_, account, platform, category, risk, sort, limit)
+        rows = await queries.work_queue(f)
+        return [
+            QueueItem.model_validate({**vars(row), "status": st}, from_attributes=False)
+            for row, st in rows
+        ]
+
+    @router.get("/risk/accounts", response_model=list[AccountRiskView])
+    async def accounts_at_risk() -> list[AccountRiskView]:
+        """Per account: its worst open exchange, and how many exchanges are above threshold."""
+        rows = await queries.work_queue(QueueFilter(sort="risk", limit=1000))
+        per: dict[str, list[tuple[str, float]]] = {}
+        for row, _ in rows:
+            per.setdefault(row.account_id, []).append((row.thread_id, row.risk_score))
+        risks = [account_risk(a, s, threshold=threshold) for a, s in sorted(per.items())]
+        return [AccountRiskView(**{**vars(r), "reasons": list(r.reasons)}) for r in risks]
+
+    @router.get("/reports/sla", response_model=SlaReport)
+    async def sla(
+        request: Request,
+        start: Annotated[AwareDatetime, Query(alias="from")],
+        end: Annotated[AwareDatetime, Query(alias="to")],
+        format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
+    ) -> SlaReport | Response:
+        """SLA met/breached per account and category; response times in business seconds."""
+        _period(start, end)
+        exchanges = await queries.exchange_facts(start, end)
+        timers = await queries.timer_outcomes(start, end)
+        rows = sla_report(exchanges, timers, calendars)
+        wants_csv = format_ == "csv" or (
+            format_ is None and "text/csv" in request.headers.get("accept", "")
+        )
+        if wants_csv:
+            return Response(sla_csv(rows), media_type="text/csv")
+        return SlaReport(start=start, end=end, rows=rows)
+
+    @router.get("/reports/improvement", response_model=ImprovementReport)
+    async def improvement(
+        start: Annotated[AwareDatetime, Query(alias="from")],
+        end: Annotated[AwareDatetime, Query(alias="to")],
+        limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    ) -> ImprovementReport:
+        """R14: topics and products of negative comments, ranked, with trend and examples."""
+        _period(start, end)
+        previous_start = start - (end - start)
+        messages = await queries.feedback(previous_start, end)
+        topics = improvement_report(messages, start=start, end=end, limit=limit)
+        return ImprovementReport(start=start, end=end, previous_start=previous_start, topics=topics)
+
+    return router

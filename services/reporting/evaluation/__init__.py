@@ -1,0 +1,1 @@
+"""Replayed scenarios that measure the escalation early warning (see docs/reporting.md)."""
