@@ -1,8 +1,9 @@
-"""The `steam-connect` command: migrate, run the local stack, replay comments, classify text."""
+"""The `steam-connect` command: migrate, run the stack, replay comments, classify, dead letters."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,6 +66,39 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq(args: argparse.Namespace) -> int:
+    """Lists or re-drives dead-lettered entries of this installation's prefix."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    from shared.streams.names import StreamNames
+    from steam_connect import dlq
+
+    settings = Settings()
+    names = StreamNames(settings.stream_prefix)
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        letters = dlq.entries(redis, names, group=args.group, ids=args.id or (), limit=args.limit)
+        if args.action == "list":
+            if args.json:
+                for letter in letters:
+                    print(json.dumps(letter.as_dict()))
+            else:
+                dlq.render(letters, sys.stdout)
+            return 0
+        if not (args.id or args.group or args.all):
+            print("dlq replay: name entries with --id or --group, or pass --all", file=sys.stderr)
+            return 2
+        for done in dlq.replay(redis, names, letters, settings.stream_maxlen):
+            print(f"replayed {done.dead_letter_id} to {done.stream} as {done.new_id}")
+        return 0
+    except (RedisError, dlq.DeadLetterError) as exc:
+        print(f"dlq {args.action} on {names.dead_letter}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        redis.close()
+
+
 def _first_secret(keys: Sequence[object]) -> str:
     if not keys:
         return ""
@@ -99,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     classify = sub.add_parser("classify", help="label JSON lines from stdin with triage's labeller")
     classify.add_argument("--batch", type=_positive, default=1_000, help="lines per labeller call")
     classify.set_defaults(func=cmd_classify)
+    dead = sub.add_parser("dlq", help="list or replay dead-lettered stream entries")
+    dead.add_argument("action", choices=("list", "replay"))
+    dead.add_argument("--id", action="append", help="only this dead-letter entry id (repeatable)")
+    dead.add_argument("--group", help="only entries the given consumer group gave up on")
+    dead.add_argument("--limit", type=_positive, help="at most this many entries")
+    dead.add_argument("--all", action="store_true", help="replay: every entry")
+    dead.add_argument("--json", action="store_true", help="list: one JSON object per line")
+    dead.set_defaults(func=cmd_dlq)
     return parser
 
 

@@ -241,7 +241,7 @@ class ActionDriver:
         for name, group in by_adapter.items():
             adapter = self._adapters.get(name)
             for p in group:
-                if p.unknown and p.request.kind in TEXT_KINDS:
+                if p.unknown:  # each adapter says which kinds it can look up
                     found = await adapter.find_existing(p.request)
                     if found is not None:
                         results[p.request.action_id] = found

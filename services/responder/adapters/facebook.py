@@ -13,7 +13,7 @@ from services.responder.adapters.http import (
     found,
     lookup_failed,
 )
-from services.responder.domain.model import ActionRequest, ActionResult
+from services.responder.domain.model import TEXT_KINDS, ActionRequest, ActionResult
 from shared.contracts import Platform
 
 
@@ -21,6 +21,8 @@ class FacebookAdapter(HttpAdapter):
     """The page is the account; its Page access token comes from the token book."""
 
     platform: Platform = "facebook"
+    checked_kinds: frozenset[str] = TEXT_KINDS | {"hide"}
+    """A hide is idempotent, but a crash must not make it happen twice at the platform."""
 
     def plan_call(self, request: ActionRequest) -> Call | NoCall:
         page, comment = request.account_id, request.comment_id
@@ -32,6 +34,8 @@ class FacebookAdapter(HttpAdapter):
             return Call("POST", f"/{page}/messages", "private_reply", json=body)
         if request.kind == "hide":
             return Call("POST", f"/{comment}", "hide", data={"is_hidden": "true"})
+        if request.kind == "unhide":
+            return Call("POST", f"/{comment}", "unhide", data={"is_hidden": "false"})
         if request.kind == "delete":
             return Call("DELETE", f"/{comment}", "delete")
         if request.kind == "block_author":
@@ -50,6 +54,8 @@ class FacebookAdapter(HttpAdapter):
     async def lookup(self, request: ActionRequest) -> ActionResult | None:
         if request.kind == "private_reply":
             return await self._private_reply_made(request)
+        if request.kind == "hide":
+            return await self._hidden(request)
         answer = await self.client.get(
             request.account_id,
             f"/{request.comment_id}/comments",
@@ -62,6 +68,15 @@ class FacebookAdapter(HttpAdapter):
             if author.get("id") == request.account_id and item.get("message") == request.text:
                 return found(request, str(item.get("id")), "reply")
         return None
+
+    async def _hidden(self, request: ActionRequest) -> ActionResult | None:
+        answer = await self.client.get(
+            request.account_id, f"/{request.comment_id}", {"fields": "id,is_hidden"}
+        )
+        if answer.verdict.kind != "ok":
+            return lookup_failed(request, answer.verdict.reason)
+        body = answer.body if isinstance(answer.body, dict) else {}
+        return found(request, request.comment_id, "hide") if body.get("is_hidden") else None
 
     async def _private_reply_made(self, request: ActionRequest) -> ActionResult | None:
         """Meta allows one private reply per comment and shows it on the comment itself."""

@@ -204,6 +204,8 @@ class HttpAdapter:
     """Base of the platform adapters: maps, calls with bounded concurrency, and judges."""
 
     platform: Platform
+    checked_kinds: frozenset[str] = TEXT_KINDS
+    """Kinds `lookup` can find on the platform after an unknown outcome."""
 
     def __init__(self, client: PlatformClient, *, concurrency: int = 8) -> None:
         self.client = client
@@ -223,8 +225,8 @@ class HttpAdapter:
         return list(await asyncio.gather(*(self._guarded(r) for r in requests)))
 
     async def find_existing(self, request: ActionRequest) -> ActionResult | None:
-        """Before re-posting after an unknown outcome; idempotent kinds need no look."""
-        if request.kind not in TEXT_KINDS:
+        """Before re-posting after an unknown outcome; kinds the platform cannot show are redone."""
+        if request.kind not in self.checked_kinds:
             return None
         async with self._limit:
             return await self.lookup(request)

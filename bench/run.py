@@ -1,0 +1,372 @@
+# ruff: noqa: T201, E501 - a command-line report; the table rows read better unwrapped
+"""`make bench`: throughput and latency of Steam-Connect on this machine, printed as one table.
+
+Uses the local Redis/PostgreSQL (REDIS_URL / DATABASE_URL), its own database and stream prefix,
+and removes both afterwards. Stages:
+1. raw redis-py relay (batched XREADGROUP + pipelined XADD/XACK): the machine's ceiling;
+2. each service alone on a pre-filled stream (ingest over HTTP);
+3. all four services, as fast as possible (sustained comments/s);
+4. a fixed offered load (BENCH_RATE/s for BENCH_LOAD_S s): ingest → decision and → action latency
+   from the Redis entry ids (server clock, ms), p50/p95/p99;
+5. peak RSS of every service over the whole run.
+Writes `bench/results.json`. Sizes: BENCH_COMMENTS (default 20,000), BENCH_RATE (300).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from redis.asyncio import Redis
+
+from shared.db.migrate import upgrade
+from shared.settings import Settings
+from shared.streams.names import Group, StreamNames
+from steam_connect import infra
+from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench-ingest-key"
+N = int(os.environ.get("BENCH_COMMENTS", "20000"))
+RATE = int(os.environ.get("BENCH_RATE", "300"))
+LOAD_S = float(os.environ.get("BENCH_LOAD_S", "20"))
+TEXTS = (
+    "My order {n} never arrived and the blender is broken.",
+    "Your support ignored me for two weeks, nobody answers {n}.",
+    "Buy cheap followers now at http://spam.example/{n}",
+    "Danke, super Service! {n}",
+    "lol who even buys this garbage {n}, cope harder",
+)
+
+
+def comment(run: str, n: int, created_at: str) -> dict[str, Any]:
+    return {
+        "platform": "facebook",
+        "account_id": "1001",
+        "comment_id": f"bench-{run}-{n}",
+        "post_id": f"post-{n % 50}",
+        "author": {"id": f"author-{n}", "name": "Customer"},
+        "text": TEXTS[n % len(TEXTS)].format(n=n),
+        "created_at": created_at,
+    }
+
+
+class RssWatch:
+    """Samples every service's RSS twice a second; keeps the peak per service name."""
+
+    def __init__(self) -> None:
+        self.procs: dict[str, ServiceProcess] = {}
+        self.peak: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for name, p in list(self.procs.items()):
+                try:
+                    rss = psutil.Process(p.proc.pid).memory_info().rss
+                except psutil.Error:
+                    continue
+                self.peak[name] = max(self.peak.get(name, 0), rss)
+
+    def __enter__(self) -> RssWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def baseline(redis: Redis, prefix: str, count: int = 40_000) -> float:
+    """The ceiling: a hand-written relay between two streams, 200 entries per round trip."""
+    src, dst = f"{prefix}:bench:src", f"{prefix}:bench:dst"
+    body = {b"__data__": json.dumps(comment("x", 1, "2026-01-01T00:00:00+00:00")).encode()}
+    for start in range(0, count, 1000):
+        pipe = redis.pipeline(transaction=False)
+        for _ in range(min(1000, count - start)):
+            pipe.xadd(src, body)
+        await pipe.execute()
+    await redis.xgroup_create(src, "relay", id="0")
+    relayed, began = 0, time.perf_counter()
+    while relayed < count:
+        got = await redis.xreadgroup("relay", "r1", {src: ">"}, count=200, block=100)
+        entries = got[0][1] if got else []
+        pipe = redis.pipeline(transaction=False)
+        for _id, fields in entries:
+            pipe.xadd(dst, fields, maxlen=1_000_000, approximate=True)
+        pipe.xack(src, "relay", *[i for i, _f in entries])
+        await pipe.execute()
+        relayed += len(entries)
+    rate = count / (time.perf_counter() - began)
+    await redis.delete(src, dst)
+    return rate
+
+
+async def post(client: httpx.AsyncClient, items: list[dict[str, Any]]) -> None:
+    answer = await client.post(
+        "/v1/comments", json=items, headers={"Authorization": f"Bearer {KEY}"}
+    )
+    if answer.status_code != 202:
+        raise RuntimeError(f"ingest answered {answer.status_code}: {answer.text[:300]}")
+
+
+async def flood(url: str, run: str, count: int, offset: int = 0, workers: int = 4) -> float:
+    """POSTs `count` comments in batches of 200 from a few clients; returns comments/s."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    batches = [
+        [comment(run, n, now) for n in range(s, min(s + 200, offset + count))]
+        for s in range(offset, offset + count, 200)
+    ]
+    queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+    for b in batches:
+        queue.put_nowait(b)
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            while not queue.empty():
+                await post(client, queue.get_nowait())
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return count / (time.perf_counter() - began)
+
+
+async def drained(redis: Redis, stream: str, group: str) -> bool:
+    for info in await redis.xinfo_groups(stream):
+        name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
+        if name == group:
+            return not info["pending"] and not info.get("lag")
+    return False
+
+
+async def wait_drained(redis: Redis, pairs: list[tuple[str, str]], limit_s: float = 1800) -> float:
+    began = time.perf_counter()
+    while True:
+        states = [await drained(redis, s, g) for s, g in pairs]
+        if all(states):
+            return time.perf_counter() - began
+        if time.perf_counter() - began > limit_s:
+            raise RuntimeError(f"not drained after {limit_s:.0f}s: {pairs}")
+        await asyncio.sleep(0.05)
+
+
+def ms(entry_id: bytes) -> int:
+    return int(entry_id.split(b"-")[0])
+
+
+async def latencies(redis: Redis, names: StreamNames, run: str) -> dict[str, list[float]]:
+    """Ingest → decision and → first action, from entry ids (Redis server clock, ms)."""
+    born: dict[str, int] = {}
+    for eid, fields in await redis.xrange(names.comments):
+        body = json.loads(fields[b"__data__"])
+        if body["comment"]["comment_id"].startswith(f"bench-{run}-load-"):
+            born[body["event_id"]] = ms(eid)
+    decided: dict[str, tuple[str, int]] = {}
+    for eid, fields in await redis.xrange(names.decisions):
+        body = json.loads(fields[b"__data__"])
+        if body["comment_event_id"] in born:
+            decided[body["decision_id"]] = (body["comment_event_id"], ms(eid))
+    acted: dict[str, int] = {}
+    for eid, fields in await redis.xrange(names.actions):
+        body = json.loads(fields[b"__data__"])
+        did = body.get("decision_id")
+        if did in decided and did not in acted:
+            acted[did] = ms(eid)
+    to_decision = [t - born[c] for c, t in decided.values()]
+    to_action = [acted[d] - born[c] for d, (c, _t) in decided.items() if d in acted]
+    return {"decision": to_decision, "action": to_action}
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else float("nan")
+
+
+async def offered_load(url: str, run: str, rate: int, seconds: float) -> None:
+    """`rate` comments/s in ten small batches a second, on schedule (open loop)."""
+    per_tick, tick = max(1, rate // 10), 0.1
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        began, sent, pending = time.perf_counter(), 0, set()
+        for k in range(int(seconds / tick)):
+            items = [comment(run, n, now) for n in range(sent, sent + per_tick)]
+            for item in items:
+                item["comment_id"] = f"bench-{run}-load-{item['comment_id']}"
+            sent += per_tick
+            pending.add(asyncio.create_task(post(client, items)))
+            await asyncio.sleep(max(0.0, began + (k + 1) * tick - time.perf_counter()))
+        await asyncio.gather(*pending)
+
+
+def service_env(settings: Settings, ports: dict[str, int], console: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        REDIS_URL=settings.redis_url,
+        DATABASE_URL=settings.database_url,
+        STREAM_PREFIX=settings.stream_prefix,
+        INGEST_API_KEYS=KEY,
+        REPORTING_API_KEYS="bench-reporting-key",
+        ACCEPT_UNKNOWN_ACCOUNTS="true",
+        CONSOLE_RECORD_PATH=str(console),
+        LOG_LEVEL="WARNING",
+        **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
+    )
+    return env
+
+
+async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[str, Any]:
+    names, run = StreamNames(settings.stream_prefix), uuid.uuid4().hex[:6]
+    redis = Redis.from_url(settings.redis_url)
+    procs: dict[str, ServiceProcess] = {}
+    ports = {s: int(env[f"{s.upper()}_PORT"]) for s in SERVICES}
+    result: dict[str, Any] = {"comments": N, "offered_rate": RATE, "load_s": LOAD_S}
+    with RssWatch() as rss:
+
+        def start(name: str) -> None:
+            procs[name] = spawn(name, ports[name], env, logs, ROOT)
+            rss.procs[name] = procs[name]
+            wait_healthy(procs[name], timeout=120)
+
+        try:
+            result["baseline"] = await baseline(redis, settings.stream_prefix)
+            say(f"baseline relay {result['baseline']:,.0f} msg/s")
+            stages: dict[str, float] = {}
+            await asyncio.to_thread(start, "ingest")
+            stages["ingest"] = await flood(procs["ingest"].base_url, run, N)
+            say(f"ingest alone {stages['ingest']:,.0f}/s")
+            for name, pairs in (
+                ("triage", [(names.comments, Group.TRIAGE)]),
+                ("responder", [(names.decisions, Group.RESPONDER)]),
+                (
+                    "reporting",
+                    [
+                        (names.comments, Group.REPORTING),
+                        (names.decisions, Group.REPORTING),
+                        (names.actions, Group.REPORTING),
+                    ],
+                ),
+            ):
+                await asyncio.to_thread(start, name)
+                stages[name] = N / await wait_drained(redis, [(s, str(g)) for s, g in pairs])
+                say(f"{name} alone {stages[name]:,.0f} comments/s")
+            await wait_drained(redis, [(names.actions, str(Group.TRIAGE))])
+            result["stages"] = stages
+            all_groups = [
+                (names.comments, str(Group.TRIAGE)),
+                (names.decisions, str(Group.RESPONDER)),
+                (names.comments, str(Group.REPORTING)),
+                (names.decisions, str(Group.REPORTING)),
+                (names.actions, str(Group.REPORTING)),
+                (names.actions, str(Group.TRIAGE)),
+            ]
+            began = time.perf_counter()
+            await flood(procs["ingest"].base_url, run, N, offset=N)
+            await wait_drained(redis, all_groups)
+            result["end_to_end"] = N / (time.perf_counter() - began)
+            say(f"end to end {result['end_to_end']:,.0f} comments/s")
+            await offered_load(procs["ingest"].base_url, run, RATE, LOAD_S)
+            await wait_drained(redis, all_groups)
+            lat = await latencies(redis, names, run)
+            result["latency_ms"] = {
+                k: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99)}
+                for k, v in lat.items()
+            }
+            info = await redis.info("memory")
+            result["redis_used_memory_mb"] = info["used_memory"] / 2**20
+            result["stream_lengths"] = {
+                s: await redis.xlen(s) for s in (names.comments, names.decisions, names.actions)
+            }
+        finally:
+            for p in procs.values():
+                stop(p)
+            await redis.aclose()
+    result["peak_rss_mb"] = {k: v / 2**20 for k, v in rss.peak.items()}
+    return result
+
+
+def say(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def table(r: dict[str, Any]) -> str:
+    base = r["baseline"]
+    lines = [
+        f"Steam-Connect bench: {r['comments']:,} comments per stage, {os.cpu_count()} CPUs",
+        "",
+        "| measure | value | target | ratio / verdict |",
+        "|---|---|---|---|",
+        f"| raw redis-py relay (baseline) | {base:,.0f} msg/s | ceiling | 1.00 |",
+    ]
+    for name, rate in r["stages"].items():
+        ok = "ok" if rate >= 0.5 * base else "MISSED"
+        lines.append(
+            f"| {name} alone | {rate:,.0f} comments/s | >= {0.5 * base:,.0f} | {rate / base:.2f} {ok} |"
+        )
+    e2e = r["end_to_end"]
+    lines.append(
+        f"| end to end, 4 services | {e2e:,.0f} comments/s | >= 1,000 | {'ok' if e2e >= 1000 else 'MISSED'} |"
+    )
+    for kind, s in r["latency_ms"].items():
+        verdict = ("ok" if s["p99"] <= 250 else "MISSED") if kind == "decision" else "-"
+        target = "p99 <= 250 ms" if kind == "decision" else "-"
+        lines.append(
+            f"| ingest -> {kind} at {r['offered_rate']}/s (n={s['n']}) | p50 {s['p50']:.0f} / p95 "
+            f"{s['p95']:.0f} / p99 {s['p99']:.0f} ms | {target} | {verdict} |"
+        )
+    for name, mb in sorted(r["peak_rss_mb"].items()):
+        lines.append(
+            f"| peak RSS {name} | {mb:,.0f} MB | <= 300 MB | {'ok' if mb <= 300 else 'MISSED'} |"
+        )
+    lines.append(
+        f"| Redis used memory at end | {r['redis_used_memory_mb']:,.0f} MB | bounded by MAXLEN | - |"
+    )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    base = Settings(_env_file=None)  # type: ignore[call-arg]
+    if not infra.redis_answers(base.redis_url) or not infra.postgres_answers(base.database_url):
+        print("bench needs Redis at REDIS_URL and PostgreSQL at DATABASE_URL", file=sys.stderr)
+        return 2
+    db = infra.with_database(base.database_url, f"sc_bench_{uuid.uuid4().hex[:10]}")
+    prefix = f"scbench-{uuid.uuid4().hex[:10]}"
+    settings = Settings(
+        redis_url=base.redis_url, database_url=db, stream_prefix=prefix, _env_file=None
+    )  # type: ignore[call-arg]
+    infra.create_database(db)
+    try:
+        upgrade(db)
+        with tempfile.TemporaryDirectory(prefix="sc-bench-") as tmp:
+            ports = {s: infra.free_port() for s in SERVICES}
+            env = service_env(settings, ports, Path(tmp) / "console.ndjson")
+            result = asyncio.run(measure(settings, env, Path(tmp) / "logs"))
+    finally:
+        infra.drop_database(db)
+        asyncio.run(_clean(base.redis_url, prefix))
+    result["table"] = table(result)
+    print(result["table"])
+    (ROOT / "bench" / "results.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    return 0
+
+
+async def _clean(url: str, prefix: str) -> None:
+    redis = Redis.from_url(url)
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}:*", count=1000)]
+    for start in range(0, len(keys), 500):
+        await redis.delete(*keys[start : start + 500])
+    await redis.aclose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
