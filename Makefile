@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 COMPOSE := docker compose -f deploy/docker-compose.yml
 
-.PHONY: help run services test lint migrate up down clean
+.PHONY: help run services test lint migrate train eval up down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -35,9 +35,19 @@ services: $(STAMP) ## the local stack without the sample replay
 test: $(STAMP) ## every test tier: unit, integration, e2e (PYTEST_ARGS passed through)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+bench: $(STAMP) ## throughput/latency/RSS table on local Redis+PostgreSQL (BENCH_COMMENTS=20000)
+	$(BIN)/python -m bench.run
+
 lint: $(STAMP) ## ruff and mypy --strict
 	$(BIN)/ruff check services shared steam_connect
 	$(BIN)/mypy services shared steam_connect
+
+train: $(STAMP) ## retrain the shipped classifier from ../shared/datasets (adds scikit-learn)
+	$(BIN)/pip install --quiet -e ".[train]"
+	$(BIN)/python -m steam_connect.training.train
+
+eval: $(STAMP) ## per-dataset precision/recall/macro-F1 beside the published baselines
+	$(BIN)/python -m steam_connect.training.evaluate
 
 migrate: $(STAMP) ## create the database if missing and migrate it to head
 	$(BIN)/steam-connect migrate

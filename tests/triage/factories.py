@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
-from services.triage.domain.classifier import LexiconClassifier
+from services.triage.bootstrap import build_labeller
 from services.triage.domain.context import AuthorRecord, DecisionContext, Exchange
 from services.triage.domain.labelling import Labeller
 from services.triage.domain.policy import Policy
@@ -18,6 +18,7 @@ from services.triage.domain.policy_loader import load_policy
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import Account, AccountKind
 from shared.contracts import Author, Comment, CommentChange, CommentReceived, Platform
+from shared.settings import Settings
 from shared.streams.names import StreamNames
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,8 @@ def policy() -> Policy:
 
 @cache
 def labeller() -> Labeller:
-    return Labeller(LexiconClassifier.from_directory(), policy())
+    """The production labeller (trained model + lexicons), so rule tests test what runs."""
+    return build_labeller(Settings(_env_file=None, policy_file=POLICY_FILE))  # type: ignore[call-arg]
 
 
 def comment(

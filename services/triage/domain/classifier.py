@@ -70,6 +70,8 @@ class Lexicon:
     negation: re.Pattern[str] | None
     patterns: Mapping[str, tuple[_Pattern, ...]]
     negatable: frozenset[str]
+    screens: Mapping[str, re.Pattern[str]]
+    """Per label, all its patterns in one alternation: one pass rules out a label that misses."""
 
     @classmethod
     def from_file(cls, data: LexiconFile) -> Lexicon:
@@ -87,6 +89,11 @@ class Lexicon:
         if data.negations:
             words = "|".join(fold(n) for n in data.negations)
             negation = re.compile(rf"(?<!\w)(?:{words})\s+(?:\w+\s+)?$")
+        screens = {
+            label: _compile("|".join(f"(?:{p})" for p in [*lex.strong, *lex.weak]))
+            for label, lex in data.labels.items()
+            if lex.strong or lex.weak
+        }
         return cls(
             language=data.language,
             stopwords=frozenset(fold(w) for w in data.stopwords),
@@ -94,6 +101,7 @@ class Lexicon:
             negation=negation,
             patterns=patterns,
             negatable=frozenset(k for k, v in data.labels.items() if v.negatable),
+            screens=screens,
         )
 
     def evidence(self, text: str) -> int:
@@ -104,6 +112,9 @@ class Lexicon:
         return hits + sum(1 for marker in self.markers if marker in lowered)
 
     def score(self, folded: str, label: str) -> float:
+        screen = self.screens.get(label)
+        if screen is None or screen.search(folded) is None:
+            return 0.0
         miss = 1.0
         for pattern in self.patterns.get(label, ()):
             if self._hit(pattern.regex, folded, negatable=label in self.negatable):
@@ -168,8 +179,11 @@ class LexiconClassifier:
         return [self.classify(text, fallback) for text, fallback in items]
 
     def classify(self, text: str, fallback: str | None = None) -> Classification:
-        lang = self.detect(text, fallback)
-        lexicon = self._lexicons[lang]
+        return self.classify_in(text, self.detect(text, fallback))
+
+    def classify_in(self, text: str, lang: str) -> Classification:
+        """Scores with one language's lexicon when another component already knows the language."""
+        lexicon = self._lexicons.get(lang) or self._lexicons[self._default]
         folded = fold(text)
         scores = {label: lexicon.score(folded, label) for label in LABELS if label != "neutral"}
         strongest = max(scores.values(), default=0.0)
@@ -177,4 +191,4 @@ class LexiconClassifier:
         negative = max(scores[label] for label in _NEGATIVE_LABELS)
         sentiment = scores["positive"] - max(negative, scores["trivial"] / 2)
         scores[SENTIMENT] = round(max(-1.0, min(1.0, sentiment)), 3)
-        return Classification(lang=lang, scores=scores)
+        return Classification(lang=lexicon.language, scores=scores)

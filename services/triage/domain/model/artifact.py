@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,9 +163,5 @@ def _dense_weights(
 
 def logistic(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Numerically safe sigmoid."""
-    return (0.5 * (1.0 + np.tanh(0.5 * x))).astype(np.float32)
-
-
-def is_probability(value: float) -> bool:
-    """Guard used by tests and callers that merge scores."""
-    return not math.isnan(value) and 0.0 <= value <= 1.0
+    out: npt.NDArray[np.float32] = (0.5 * (1.0 + np.tanh(0.5 * x))).astype(np.float32)
+    return out

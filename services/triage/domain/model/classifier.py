@@ -33,7 +33,9 @@ CHUNK = 2048
 """Texts featurised together; bounds memory for large evaluation runs."""
 CONFIDENT_LANG = 0.8
 """Below this probability for either language, the caller's fallback language decides."""
-NEGATIVE_LABELS = tuple(label for label in LABELS if label not in ("positive", "neutral", "trivial"))
+NEGATIVE_LABELS = tuple(
+    label for label in LABELS if label not in ("positive", "neutral", "trivial")
+)
 
 
 class ModelClassifier:
@@ -67,12 +69,12 @@ class ModelClassifier:
     def _probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
         """One chunk: featurise, gather the weight rows, sum per text, squash per head."""
         rows = featurize(texts, self._model.spec)
-        n = rows.n_rows
-        row_of = np.repeat(np.arange(n), np.diff(rows.indptr))
         gathered = self._model.weights[rows.indices] * rows.data[:, None]
-        logits = np.empty((n, len(self._model.columns)), dtype=np.float32)
-        for j in range(logits.shape[1]):
-            logits[:, j] = np.bincount(row_of, weights=gathered[:, j], minlength=n)
+        logits = np.zeros((rows.n_rows, len(self._model.columns)), dtype=np.float32)
+        starts = rows.indptr[:-1]
+        filled = starts < rows.indptr[1:]
+        if gathered.shape[0]:
+            logits[filled] = np.add.reduceat(gathered, starts[filled], axis=0)
         logits += self._model.bias
         out: dict[str, F32] = {}
         col = 0
@@ -118,18 +120,32 @@ def label_scores(probs: Mapping[str, F32], i: int, lang: str) -> dict[str, float
     p = {name: float(values[i]) for name, values in probs.items()}
     scores = dict.fromkeys(LABELS, 0.0)
     if lang == "de":
-        offensive = p["offensive_de"]
-        scores["abuse.hate"] = offensive * p["fine_de.abuse"]
-        scores["abuse.insult"] = offensive * p["fine_de.insult"]
-        scores["abuse.profanity"] = offensive * p["fine_de.profanity"]
+        kinds = {
+            "abuse.hate": p["fine_de.abuse"],
+            "abuse.insult": p["fine_de.insult"],
+            "abuse.profanity": p["fine_de.profanity"],
+        }
+        scores.update(split_offensive(p["offensive_de"], kinds))
     else:
-        offensive = p["offensive_en"]
-        scores["abuse.hate"] = offensive * p["hate_en"]
-        scores["abuse.insult"] = offensive * (1.0 - p["hate_en"])
+        kinds = {"abuse.hate": p["hate_en"], "abuse.insult": 1.0 - p["hate_en"]}
+        scores.update(split_offensive(p["offensive_en"], kinds))
         scores["complaint.product"] = p["complaint"]
     scores["abuse.spam"] = p["spam"]
     scores = {k: round(v, 4) for k, v in scores.items()}
     return finish_scores(scores)
+
+
+def split_offensive(offensive: float, kinds: Mapping[str, float]) -> dict[str, float]:
+    """Offensive probability per kind, relative to the likeliest kind.
+
+    The likeliest kind carries the whole offensive score, so "offensive" passing a threshold
+    always shows as some abuse label passing it; a plain product (offensive × share) would
+    split a clear 0.8 into three sub-threshold parts.
+    """
+    top = max(kinds.values())
+    if top <= 0.0:
+        return dict.fromkeys(kinds, 0.0)
+    return {label: offensive * share / top for label, share in kinds.items()}
 
 
 def finish_scores(scores: dict[str, float]) -> dict[str, float]:

@@ -1,0 +1,1 @@
+"""Training and evaluation of the triage classifier from the shared, licence-checked datasets."""

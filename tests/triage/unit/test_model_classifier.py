@@ -1,0 +1,97 @@
+"""The shipped model: loads without pickle, scores obvious sentences sensibly, keeps batch order."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.triage.domain.classification import LABELS, SENTIMENT, Classification
+from services.triage.domain.model import ModelClassifier
+from services.triage.domain.model.classifier import choose_language
+
+
+@pytest.fixture(scope="module")
+def model() -> ModelClassifier:
+    return ModelClassifier.load()
+
+
+def classify(model: ModelClassifier, text: str, fallback: str | None = None) -> Classification:
+    return model.classify_batch([(text, fallback)])[0]
+
+
+def test_every_label_is_scored_in_range(model: ModelClassifier) -> None:
+    result = classify(model, "Danke für die schnelle Hilfe!")
+    assert set(result.scores) == {*LABELS, SENTIMENT}
+    assert all(0.0 <= result.scores[k] <= 1.0 for k in LABELS)
+    assert -1.0 <= result.scores[SENTIMENT] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Ich habe das Paket vor zwei Wochen bestellt und es ist immer noch nicht da", "de"),
+        ("Vielen Dank, der Kundenservice war wirklich sehr freundlich", "de"),
+        ("I ordered the package two weeks ago and it still has not arrived", "en"),
+        ("Thanks a lot, your support team was really friendly", "en"),
+    ],
+)
+def test_language_is_detected(model: ModelClassifier, text: str, lang: str) -> None:
+    other = "en" if lang == "de" else "de"
+    assert classify(model, text, fallback=other).lang == lang
+
+
+def test_fallback_language_decides_only_when_the_model_is_unsure() -> None:
+    assert choose_language(0.55, "en") == "en"
+    assert choose_language(0.55, None) == "de"
+    assert choose_language(0.95, "en") == "de"
+    assert choose_language(0.05, "de") == "en"
+
+
+def test_german_insult_scores_high_and_polite_text_low(model: ModelClassifier) -> None:
+    rude = classify(model, "Du dummes Arschloch, halt endlich deine Fresse, du Vollidiot!")
+    polite = classify(model, "Guten Morgen, wann öffnet die Filiale am Samstag?")
+    assert rude.lang == polite.lang == "de"
+    assert rude.scores["abuse.insult"] > 0.5
+    assert max(polite.scores[k] for k in ("abuse.insult", "abuse.hate", "abuse.profanity")) < 0.3
+
+
+def test_english_abuse_scores_high_and_polite_text_low(model: ModelClassifier) -> None:
+    rude = classify(model, "shut up you stupid bitch, you are a fucking idiot")
+    polite = classify(model, "Good morning, what time does the store open on Saturday?")
+    assert rude.scores["abuse.insult"] + rude.scores["abuse.hate"] > 0.7
+    assert polite.scores["abuse.insult"] + polite.scores["abuse.hate"] < 0.3
+    assert polite.scores["neutral"] > rude.scores["neutral"]
+
+
+def test_spam_and_complaint_heads(model: ModelClassifier) -> None:
+    spam = classify(model, "Check out my channel and subscribe!!! http://bit.ly/free-money")
+    complaint = classify(model, "The charger broke after two days, bad quality, I want a refund")
+    praise = classify(model, "Love it, works perfectly and looks great")
+    assert spam.scores["abuse.spam"] > 0.8
+    assert complaint.scores["complaint.product"] > 0.7
+    assert praise.scores["complaint.product"] < 0.3
+    assert complaint.scores[SENTIMENT] < 0
+
+
+def test_batch_keeps_order_and_length(model: ModelClassifier) -> None:
+    texts = [
+        "shut up you stupid bitch",
+        "Guten Morgen, wann öffnet die Filiale?",
+        "",
+        "Check out my channel and subscribe!!! http://bit.ly/x",
+        "The charger broke after two days, I want a refund",
+    ] * 3
+    batch = model.classify_batch([(t, None) for t in texts])
+    singles = [classify(model, t) for t in texts]
+    assert len(batch) == len(texts)
+    for one, many in zip(singles, batch, strict=True):
+        assert one.lang == many.lang
+        assert one.scores == pytest.approx(many.scores, abs=1e-3)
+    assert model.classify_batch([]) == []
+
+
+def test_long_batches_are_chunked_without_changing_scores(model: ModelClassifier) -> None:
+    texts = [f"comment {i}: you stupid idiot" if i % 2 else f"Frage {i}" for i in range(5000)]
+    probs = model.head_probabilities(texts)
+    again = model.head_probabilities(texts[4095:4098])
+    assert probs["offensive_en"].shape == (5000,)
+    assert probs["offensive_en"][4095:4098] == pytest.approx(again["offensive_en"], abs=1e-5)
