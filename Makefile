@@ -32,7 +32,16 @@ run: $(STAMP) ## the whole stack locally: servers, migrations, four services, sa
 services: $(STAMP) ## the local stack without the sample replay
 	$(BIN)/steam-connect services
 
-test: $(STAMP) ## every test tier: unit, integration, e2e (PYTEST_ARGS passed through)
+# The inbox's browser tests drive Debian's Chromium through its ChromeDriver (no browser download).
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMEDRIVER):
+	@echo "installing Debian's chromium and chromium-driver for the browser tests"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
+
+test: $(STAMP) $(CHROMEDRIVER) ## every test tier: unit, integration, e2e (PYTEST_ARGS passed through)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) ## throughput/latency/RSS table on local Redis+PostgreSQL (BENCH_COMMENTS=20000)

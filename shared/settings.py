@@ -105,6 +105,9 @@ class Settings(BaseSettings):
 
     # --- reporting ------------------------------------------------------------------------------
     reporting_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    inbox_session_secret: SecretStr | None = None
+    """Signs the inbox's session cookies; unset means a random one per process (logins end on
+    restart, and several reporting processes need the same value)."""
 
     # --- reporting risk -------------------------------------------------------------------------
     risk_alert_threshold: float = Field(default=50.0, gt=0, le=100)

@@ -17,6 +17,7 @@ from services.reporting.domain.business_time import Calendar
 from services.reporting.domain.reports import CalendarLookup
 from services.reporting.domain.summary import RiskConfig
 from services.reporting.handlers import CommentHistoryHandler
+from services.reporting.inbox.wiring import add_inbox
 from services.reporting.metrics import OPEN_BY_RISK
 from services.reporting.risk_handlers import ActionHandler, DecisionHandler, TimerHandler
 from shared.accounts import AccountDirectory
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = runtime.build_app("Steam-Connect reporting")
     router = reports_router(reports, calendars_from(directory), settings.risk_alert_threshold)
     install_routes(app, HistoryQueries(sessions), settings.reporting_api_keys, [router])
+    add_inbox(app, runtime, sessions)
     return app
 
 

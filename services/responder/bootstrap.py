@@ -17,6 +17,7 @@ from services.responder.adapters.tokens import TokenBook
 from services.responder.adapters.x import XAdapter
 from services.responder.adapters.youtube import YouTubeAdapter
 from services.responder.app import drafts_router
+from services.responder.commands import CommandHandler
 from services.responder.domain.resilience import CircuitBreaker
 from services.responder.domain.templates import TemplateBook
 from services.responder.domain.verdicts import google_verdict, meta_verdict, x_verdict
@@ -24,7 +25,7 @@ from services.responder.driver import ActionDriver, RetryPolicy
 from services.responder.handlers import DecisionHandler
 from services.responder.retry import run_retry_loop
 from shared.accounts import AccountDirectory
-from shared.contracts import DecisionMade
+from shared.contracts import AgentCommand, DecisionMade
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime, serve
@@ -112,6 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
     runtime.consume(
         runtime.names.decisions, "decisions", Group.RESPONDER, DecisionMade, handler.handle
     )
+    commands = CommandHandler(sessions=sessions, driver=driver, accounts=accounts)
+    runtime.consume(runtime.names.commands, "commands", Group.RESPONDER, AgentCommand, commands)
     runtime.spawn(lambda stop: run_retry_loop(driver, stop, settings.action_retry_interval_s))
     app = runtime.build_app("Steam-Connect responder")
     app.include_router(

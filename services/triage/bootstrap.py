@@ -6,9 +6,11 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
+from services.triage.commands import CommandHandler
 from services.triage.domain.classifier import LexiconClassifier
 from services.triage.domain.community import FOLLOW_UP_RULE
 from services.triage.domain.labelling import Labeller
+from services.triage.domain.model import HybridClassifier, ModelClassifier
 from services.triage.domain.policy_loader import load_policy
 from services.triage.firing import LoopConfig, TimerLoop
 from services.triage.handlers import CommentsHandler
@@ -16,7 +18,7 @@ from services.triage.metrics import declare, declare_timers
 from services.triage.replies import RepliesHandler
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
-from shared.contracts import ActionCompleted, CommentReceived
+from shared.contracts import ActionCompleted, AgentCommand, CommentReceived
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime, serve
@@ -27,8 +29,13 @@ SERVICE = "triage"
 
 
 def build_labeller(settings: Settings) -> Labeller:
-    """The classifier and policy thresholds the service uses; `steam-connect classify` too."""
-    return Labeller(LexiconClassifier.from_directory(), load_policy(settings.policy_file))
+    """The classifier and policy thresholds the service uses; `steam-connect classify` too.
+
+    The trained model scores what public data could teach it; the lexicons cover the rest
+    (threats, trolls, complaint kinds, German complaints and spam): see docs/classifier.md.
+    """
+    classifier = HybridClassifier(ModelClassifier.load(), LexiconClassifier.from_directory())
+    return Labeller(classifier, load_policy(settings.policy_file))
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -52,6 +59,14 @@ def create_app(settings: Settings) -> FastAPI:
     runtime.consume(runtime.names.comments, "comments", Group.TRIAGE, CommentReceived, handler)
     replies = RepliesHandler(sessions=sessions, timekeeper=timekeeper)
     runtime.consume(runtime.names.actions, "actions", Group.TRIAGE, ActionCompleted, replies)
+    commands = CommandHandler(
+        sessions=sessions,
+        accounts=accounts,
+        timekeeper=timekeeper,
+        names=runtime.names,
+        policy_version=labeller.policy.version,
+    )
+    runtime.consume(runtime.names.commands, "commands", Group.TRIAGE, AgentCommand, commands)
     loop = TimerLoop(
         sessions=sessions,
         timekeeper=timekeeper,

@@ -2,6 +2,7 @@
 
 from shared.contracts.actions import ActionCompleted, ActionKind, ActionStatus, PlannedAction
 from shared.contracts.alerts import EscalationAlert, RiskBand, RiskReason
+from shared.contracts.commands import AgentCommand, CommandKind
 from shared.contracts.comments import (
     Author,
     Comment,
@@ -17,7 +18,9 @@ __all__ = [
     "ActionCompleted",
     "ActionKind",
     "ActionStatus",
+    "AgentCommand",
     "Author",
+    "CommandKind",
     "Comment",
     "CommentChange",
     "CommentReceived",

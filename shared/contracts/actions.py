@@ -13,6 +13,7 @@ ActionKind = Literal[
     "reply",
     "private_reply",
     "hide",
+    "unhide",
     "delete",
     "block_author",
     "report_to_platform",

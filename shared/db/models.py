@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -118,6 +119,8 @@ class ExchangeRow(Base):
     resolved_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
     """When R11 moved the exchange to a private chat; it fires once per exchange."""
+    manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """An agent took it over from the inbox: triage plans no automatic replies for it."""
 
 
 class AuthorRecordRow(Base):

@@ -49,6 +49,11 @@ class StreamNames:
         return self._key("alerts")
 
     @property
+    def commands(self) -> str:
+        """Agent commands from the inbox (resolve, approve a draft, ...)."""
+        return self._key("commands")
+
+    @property
     def dead_letter(self) -> str:
         return self._key("dead-letter")
 
@@ -59,6 +64,7 @@ class StreamNames:
             self.actions,
             self.timers,
             self.alerts,
+            self.commands,
             self.dead_letter,
         )
 

@@ -33,6 +33,8 @@ class InstagramAdapter(HttpAdapter):
             return Call("POST", f"/{request.account_id}/messages", "private_reply", json=body)
         if request.kind == "hide":
             return Call("POST", f"/{comment}", "hide", params={"hide": "true"})
+        if request.kind == "unhide":
+            return Call("POST", f"/{comment}", "unhide", params={"hide": "false"})
         if request.kind == "delete":
             return Call("DELETE", f"/{comment}", "delete")
         if request.kind == "block_author":

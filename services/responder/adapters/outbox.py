@@ -216,3 +216,22 @@ def to_request(row: ActionRow) -> ActionRequest:
         detail=row.detail if row.kind == "preserve_evidence" else "",
         evidence={str(k): str(v) for k, v in row.evidence.items()} if row.evidence else None,
     )
+
+
+async def lock_many(session: AsyncSession, action_ids: Sequence[str]) -> dict[str, ActionRow]:
+    """The rows agent commands are about, locked until commit: one query per command batch."""
+    if not action_ids:
+        return {}
+    stmt = select(ActionRow).where(ActionRow.action_id.in_(action_ids)).with_for_update()
+    return {row.action_id: row for row in (await session.scalars(stmt)).all()}
+
+
+async def mark_approved(session: AsyncSession, action_ids: Sequence[str], now: datetime) -> None:
+    """Rows an agent asked for (undo a hide) need no second approval in approve mode."""
+    if not action_ids:
+        return
+    await session.execute(
+        update(ActionRow)
+        .where(ActionRow.action_id.in_(action_ids), ActionRow.approved_at.is_(None))
+        .values(approved_at=now)
+    )

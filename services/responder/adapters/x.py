@@ -32,6 +32,8 @@ class XAdapter(HttpAdapter):
             return Call("POST", path, "direct_message", json={"text": request.text})
         if request.kind in ("hide", "delete"):
             return Call("PUT", f"/2/tweets/{tweet}/hidden", "hide", json={"hidden": True})
+        if request.kind == "unhide":
+            return Call("PUT", f"/2/tweets/{tweet}/hidden", "unhide", json={"hidden": False})
         if request.kind == "block_author":
             path = f"/2/users/{request.account_id}/blocking"
             return Call("POST", path, "block_author", json={"target_user_id": request.author_id})

@@ -40,6 +40,9 @@ class YouTubeAdapter(HttpAdapter):
         if request.kind == "hide":
             params = {"id": comment, "moderationStatus": "heldForReview"}
             return Call("POST", MODERATE, "held_for_review", params=params)
+        if request.kind == "unhide":
+            params = {"id": comment, "moderationStatus": "published"}
+            return Call("POST", MODERATE, "published", params=params)
         if request.kind == "delete":
             params = {"id": comment, "moderationStatus": "rejected"}
             return Call("POST", MODERATE, "rejected", params=params)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.domain.batch import AuthorKey
@@ -31,6 +31,7 @@ _EXCHANGE_FIELDS = (
     "updated_at",
     "resolved_at",
     "escalated_at",
+    "manual",
 )
 
 
@@ -48,6 +49,18 @@ class TriageRepository:
             )
         )
         return {row.decision_id: row.event for row in rows}
+
+    async def opening_events(self, thread_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """Per thread, the stored event of its first decision: the comment that opened it."""
+        if not thread_ids:
+            return {}
+        rows = await self._session.execute(
+            select(DecisionRow.thread_id, DecisionRow.event)
+            .where(DecisionRow.thread_id.in_(list(thread_ids)))
+            .order_by(DecisionRow.thread_id, DecisionRow.decided_at)
+            .ext(distinct_on(DecisionRow.thread_id))
+        )
+        return {row.thread_id: row.event for row in rows}
 
     async def exchanges(self, thread_ids: Collection[str]) -> dict[str, Exchange]:
         if not thread_ids:

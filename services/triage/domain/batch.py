@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from services.triage.domain.agent import hold_replies
 from services.triage.domain.context import AuthorRecord, Decision, DecisionContext, Exchange
 from services.triage.domain.exchange import apply_decision, apply_removal
 from services.triage.domain.labelling import Labelled
@@ -100,6 +101,7 @@ def decide_in_order(
                     f"comment {item.comment.comment_id} ({item.change}) reached decide unlabelled"
                 )
             decision = policy.decide(item.comment, item.labelled, state.context(item), now=now)
+            decision = hold_replies(decision, state.exchanges.get(item.comment.thread_id))
         state.apply(item, decision, now=now)
         decisions.append(decision)
     return decisions

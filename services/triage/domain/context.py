@@ -37,6 +37,8 @@ class Exchange:
     updated_at: datetime
     resolved_at: datetime | None = None
     escalated_at: datetime | None = None
+    manual: bool = False
+    """An agent took the exchange over: no automatic replies, moderation still runs."""
 
 
 @dataclass(frozen=True)

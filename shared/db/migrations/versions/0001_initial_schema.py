@@ -120,6 +120,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('manual', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('thread_id')
     )
     op.create_table('sla_timers',

@@ -1,0 +1,233 @@
+"""What the inbox pages read: a handful of indexed queries per page, never one per row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db.models import (
+    ActionRow,
+    CommentRow,
+    DecisionRow,
+    ExchangeRow,
+    ReportingExchangeRow,
+)
+
+FINISHED = ("resolved", "ignored", "removed")
+THREAT_KIND = "flag_for_human"
+"""R8 flags a threat for a human: whether to report it to the police is theirs to decide."""
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    status: str = "open"
+    platform: str | None = None
+    account: str | None = None
+    category: str | None = None
+    risk: str | None = None
+    lang: str | None = None
+    search: str | None = None
+    limit: int = 200
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    thread_id: str
+    platform: str
+    account_id: str
+    status: str
+    manual: bool
+    category: str | None
+    sla_due_at: datetime | None
+    sla_state: str | None
+    risk_score: float
+    risk_band: str
+    risk_reasons: list[dict[str, Any]]
+    messages: int
+    last_activity_at: datetime
+    author: str = ""
+    excerpt: str = ""
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class ExchangeState:
+    """Triage's state of the exchange and reporting's summary; either may not exist yet."""
+
+    status: str
+    manual: bool
+    summary: ReportingExchangeRow | None
+    actions: list[ActionRow] = field(default_factory=list)
+
+
+def _has_evidence() -> Any:
+    """The outbox stores "no evidence" as JSON null, not SQL NULL."""
+    return func.jsonb_typeof(ActionRow.evidence) == "object"
+
+
+def _queue(q: QueueQuery) -> Select[ReportingExchangeRow, str, bool]:
+    x = ReportingExchangeRow
+    status = func.coalesce(ExchangeRow.state, "open")
+    stmt = select(x, status.label("status"), func.coalesce(ExchangeRow.manual, False)).outerjoin(
+        ExchangeRow, ExchangeRow.thread_id == x.thread_id
+    )
+    if q.status == "open":
+        stmt = stmt.where(status.not_in(FINISHED))
+    elif q.status == "resolved":
+        stmt = stmt.where(status == "resolved")
+    for column, value in (
+        (x.platform, q.platform),
+        (x.account_id, q.account),
+        (x.category, q.category),
+        (x.risk_band, q.risk),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    if q.lang:
+        stmt = stmt.where(
+            x.thread_id.in_(select(DecisionRow.thread_id).where(DecisionRow.lang == q.lang))
+        )
+    if q.search:
+        like = f"%{q.search}%"
+        matching = select(CommentRow.thread_id).where(
+            or_(CommentRow.text.ilike(like), CommentRow.author_name.ilike(like))
+        )
+        stmt = stmt.where(or_(x.thread_id.ilike(like), x.thread_id.in_(matching)))
+    order = (x.sla_due_at.asc().nulls_last(), x.risk_score.desc(), x.thread_id)
+    return stmt.order_by(*order).limit(q.limit)
+
+
+class InboxQueries:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def queue(self, q: QueueQuery) -> list[QueueRow]:
+        """Three queries: the exchanges, their opening comments, their languages."""
+        async with self._sessions() as s:
+            rows = (await s.execute(_queue(q))).all()
+            threads = [r[0].thread_id for r in rows]
+            firsts = await s.execute(
+                select(CommentRow.thread_id, CommentRow.author_name, CommentRow.text)
+                .where(CommentRow.thread_id.in_(threads))
+                .order_by(CommentRow.thread_id, CommentRow.created_at)
+                .ext(distinct_on(CommentRow.thread_id))
+            )
+            opening = {t: (a, txt) for t, a, txt in firsts}
+            langs = await s.execute(
+                select(DecisionRow.thread_id, DecisionRow.lang)
+                .where(DecisionRow.thread_id.in_(threads))
+                .order_by(DecisionRow.thread_id, DecisionRow.decided_at.desc())
+                .ext(distinct_on(DecisionRow.thread_id))
+            )
+            lang = {t: str(lg) for t, lg in langs}
+        return [_row(r[0], str(r[1]), bool(r[2]), opening, lang) for r in rows]
+
+    async def exchange(self, thread_id: str) -> ExchangeState:
+        async with self._sessions() as s:
+            triage = await s.get(ExchangeRow, thread_id)
+            summary = await s.get(ReportingExchangeRow, thread_id)
+            actions = await s.scalars(
+                select(ActionRow)
+                .where(ActionRow.thread_id == thread_id)
+                .order_by(ActionRow.created_at, ActionRow.action_id)
+            )
+            return ExchangeState(
+                status=triage.state if triage is not None else "open",
+                manual=triage.manual if triage is not None else False,
+                summary=summary,
+                actions=list(actions.all()),
+            )
+
+    async def threats(self, limit: int = 200) -> list[tuple[ActionRow, dict[str, Any] | None]]:
+        """Flagged threats an agent has not discarded, newest first, with the preserved record
+        of the comment. The exchange itself is usually `removed` (R8 deletes the comment), so
+        its state says nothing about the police-report decision."""
+        async with self._sessions() as s:
+            rows = await s.scalars(
+                select(ActionRow)
+                .where(ActionRow.kind == THREAT_KIND, ActionRow.status != "skipped")
+                .order_by(ActionRow.created_at.desc())
+                .limit(limit)
+            )
+            flags = list(rows.all())
+            kept = await s.scalars(
+                select(ActionRow).where(
+                    ActionRow.decision_id.in_([f.decision_id for f in flags]),
+                    ActionRow.kind == "preserve_evidence",
+                )
+            )
+            records = {a.decision_id: a.evidence for a in kept.all()}
+            return [(f, records.get(f.decision_id)) for f in flags]
+
+    async def evidence(self, thread_id: str) -> tuple[list[ActionRow], list[DecisionRow]]:
+        """The evidence records (R8) of a thread and the decisions that explain them."""
+        async with self._sessions() as s:
+            actions = await s.scalars(
+                select(ActionRow)
+                .where(ActionRow.thread_id == thread_id, _has_evidence())
+                .order_by(ActionRow.created_at, ActionRow.action_id)
+            )
+            decisions = await s.scalars(
+                select(DecisionRow)
+                .where(DecisionRow.thread_id == thread_id)
+                .order_by(DecisionRow.decided_at)
+            )
+            return list(actions.all()), list(decisions.all())
+
+
+def _row(
+    x: ReportingExchangeRow,
+    status: str,
+    manual: bool,
+    opening: dict[str, tuple[str, str]],
+    lang: dict[str, str],
+) -> QueueRow:
+    author, text = opening.get(x.thread_id, ("", ""))
+    return QueueRow(
+        thread_id=x.thread_id,
+        platform=x.platform,
+        account_id=x.account_id,
+        status=status,
+        manual=manual,
+        category=x.category,
+        sla_due_at=x.sla_due_at,
+        sla_state=x.sla_state,
+        risk_score=x.risk_score,
+        risk_band=x.risk_band,
+        risk_reasons=[dict(r) for r in x.risk_reasons],
+        messages=x.messages,
+        last_activity_at=x.last_activity_at,
+        author=author,
+        excerpt=text[:160],
+        lang=lang.get(x.thread_id, ""),
+    )
+
+
+def evidence_export(
+    thread_id: str, actions: Sequence[ActionRow], decisions: Sequence[DecisionRow]
+) -> dict[str, Any]:
+    """The JSON an agent hands on (e.g. to the police): records as stored, with their hashes."""
+    return {
+        "thread_id": thread_id,
+        "evidence": [
+            {"action_id": a.action_id, "kind": a.kind, "status": a.status, "record": a.evidence}
+            for a in actions
+        ],
+        "decisions": [
+            {
+                "decision_id": d.decision_id,
+                "comment_id": d.comment_id,
+                "rule_id": d.rule_id,
+                "reason": d.reason,
+                "labels": list(d.labels),
+                "decided_at": d.decided_at.isoformat(),
+            }
+            for d in decisions
+        ],
+    }

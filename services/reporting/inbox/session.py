@@ -1,0 +1,54 @@
+"""Signed session cookies and CSRF tokens: no server-side session store to keep in step."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "sc_inbox"
+MAX_AGE_S = 12 * 3600
+"""A working day and a bit: an agent signs in once per shift."""
+
+
+@dataclass(frozen=True)
+class Session:
+    agent: str
+    sid: str
+    """Random per login; the CSRF token is derived from it."""
+
+
+class SessionSigner:
+    """Built once per process from INBOX_SESSION_SECRET (or a random secret)."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+        self._serializer = URLSafeTimedSerializer(secret, salt="steam-connect-inbox")
+
+    def new(self, agent: str) -> tuple[Session, str]:
+        session = Session(agent=agent, sid=secrets.token_urlsafe(18))
+        return session, self._serializer.dumps({"agent": session.agent, "sid": session.sid})
+
+    def load(self, cookie: str | None) -> Session | None:
+        """None for a missing, forged or expired cookie: the agent signs in again."""
+        if not cookie:
+            return None
+        try:
+            data = self._serializer.loads(cookie, max_age=MAX_AGE_S)
+        except BadSignature:
+            return None
+        if not isinstance(data, dict):
+            return None
+        agent, sid = data.get("agent"), data.get("sid")
+        if not isinstance(agent, str) or not isinstance(sid, str):
+            return None
+        return Session(agent=agent, sid=sid)
+
+    def csrf_token(self, session: Session) -> str:
+        return hmac.new(self._secret, f"csrf:{session.sid}".encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, session: Session, token: str | None) -> bool:
+        return token is not None and hmac.compare_digest(self.csrf_token(session), token)

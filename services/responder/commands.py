@@ -1,0 +1,162 @@
+"""Agent commands for the outbox: approve (maybe edited) or discard a draft, undo a hide.
+
+An approval only flips the row to `pending` with `approved_at`; the driver then performs it
+under the outbox's exactly-once rules, so a redelivered command finds the row no longer
+awaiting approval and does nothing. An edit that fails the tone guard (R13) keeps the row
+awaiting approval and says why in its `detail`, which the inbox shows to the agent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.responder.adapters import outbox
+from services.responder.adapters.outbox import Outcome
+from services.responder.domain.model import TEXT_KINDS
+from services.responder.domain.tone import check_tone
+from services.responder.driver import ActionDriver
+from services.responder.events import Settled, completed_events, completed_from_row, observe
+from shared.accounts import AccountDirectory
+from shared.contracts import ActionCompleted, AgentCommand
+from shared.contracts.commands import RESPONDER_COMMANDS
+from shared.db.models import ActionRow
+from shared.streams.consumer import Delivery
+
+log = logging.getLogger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def unhide_id(hide_action_id: str) -> str:
+    """Derived from the hide, so undoing it twice is one platform call."""
+    return f"{hide_action_id}:unhide"
+
+
+def edit_refusal(row: ActionRow, text: str, humour: bool) -> str | None:
+    """Why an agent's edit may not be posted, or None when it passes the same guard as templates."""
+    if row.kind not in TEXT_KINDS:
+        return f"a {row.kind} action has no text to edit"
+    verdict = check_tone(text, humour_allowed=humour)
+    if verdict.accepted:
+        return None
+    return "the edited reply fails the tone guard: " + "; ".join(verdict.reasons)
+
+
+class CommandHandler:
+    """Batch handler for `AgentCommand`; one transaction, one settle, one publish per batch."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        driver: ActionDriver,
+        accounts: AccountDirectory,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._driver = driver
+        self._accounts = accounts
+        self._clock = clock
+
+    async def __call__(self, batch: Sequence[Delivery[AgentCommand]]) -> None:
+        commands = [d.event for d in batch if d.event.kind in RESPONDER_COMMANDS]
+        if not commands:
+            return
+        now = self._clock()
+        settled: list[Settled] = []
+        drive: list[str] = []
+        async with self._sessions() as session:
+            rows = await outbox.lock_many(session, [c.action_id or "" for c in commands])
+            for command in commands:
+                row = rows.get(command.action_id or "")
+                if row is None or row.thread_id != command.thread_id:
+                    log.warning(
+                        "%s by %s names action %r, which is not in thread %s; ignored",
+                        command.kind,
+                        command.agent,
+                        command.action_id,
+                        command.thread_id,
+                        extra={"correlation_id": command.correlation_id},
+                    )
+                    continue
+                if command.kind == "undo_hide":
+                    drive += await self._undo_hide(session, row, command, now)
+                else:
+                    self._draft(row, command, now, settled, drive)
+            await outbox.record(session, [o for _r, o in settled])
+            await session.commit()
+        settled += await self._driver.settle(drive) if drive else []
+        redelivered = [d.event.action_id or "" for d in batch if d.attempt > 1]
+        await self._driver.publish(completed_events(settled) + await self._again(redelivered))
+        observe(settled)
+
+    def _draft(
+        self,
+        row: ActionRow,
+        command: AgentCommand,
+        now: datetime,
+        settled: list[Settled],
+        drive: list[str],
+    ) -> None:
+        """Approve (with the tone-checked edit) or discard; anything but a waiting draft is done."""
+        extra = {"correlation_id": command.correlation_id}
+        if row.status != "awaiting_approval":
+            log.info("%s of %s: already %s", command.kind, row.action_id, row.status, extra=extra)
+            return
+        if command.kind == "discard_draft":
+            detail = f"discarded by {command.agent}"
+            settled.append(
+                (row, Outcome(row.action_id, "skipped", detail, row.attempts, None, now))
+            )
+            return
+        if command.text is not None:
+            account = self._accounts.get(row.platform, row.account_id)  # type: ignore[arg-type]
+            refusal = edit_refusal(row, command.text, account.humour)
+            if refusal is not None:
+                row.detail = f"edit by {command.agent} refused, still awaiting approval: {refusal}"
+                log.info("%s: %s", row.action_id, row.detail, extra=extra)
+                return
+            row.text = " ".join(command.text.split())
+        row.approved_at, row.status, row.retry_at = now, "pending", None
+        row.detail = f"approved by {command.agent}"
+        drive.append(row.action_id)
+
+    async def _undo_hide(
+        self, session: AsyncSession, row: ActionRow, command: AgentCommand, now: datetime
+    ) -> list[str]:
+        """A new `unhide` row keyed by the hide it undoes; only a performed hide qualifies."""
+        if row.kind != "hide" or row.status != "done":
+            log.warning(
+                "undo_hide by %s: action %s is a %s %s, not a performed hide; ignored",
+                command.agent,
+                row.action_id,
+                row.status,
+                row.kind,
+                extra={"correlation_id": command.correlation_id},
+            )
+            return []
+        request = replace(
+            outbox.to_request(row),
+            action_id=unhide_id(row.action_id),
+            kind="unhide",
+            detail="",
+            evidence=None,
+        )
+        await outbox.insert_pending(session, [request], now)
+        await outbox.mark_approved(session, [request.action_id], now)
+        return [request.action_id]
+
+    async def _again(self, action_ids: list[str]) -> list[ActionCompleted]:
+        """A redelivered command republishes its settled rows: the first publish may be lost."""
+        ids = [a for a in action_ids if a] + [unhide_id(a) for a in action_ids if a]
+        if not ids:
+            return []
+        async with self._sessions() as session:
+            return [completed_from_row(r) for r in await outbox.final_rows(session, ids)]

@@ -1,0 +1,201 @@
+"""An agent's day in the inbox, in headless Chromium against the four running services."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver import Chrome
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.e2e.conftest import INGEST_KEY, REPORTING_KEY, Stack
+from tests.fakes.platforms import meta
+from tests.inbox.e2e.conftest import PAGE
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+WAIT_S = 45.0
+COMPLAINT = "My order never arrived and the blender is broken."
+THREAT = "Ich bring euch um, ich zünde euren Laden an!"
+EDITED = "Sorry about the blender! Please send us your order number and we will replace it."
+SHOTS = os.environ.get("INBOX_SCREENSHOT_DIR")
+"""Set to write the README screenshots (docs/inbox.png, docs/inbox-exchange.png)."""
+
+
+def _wait(browser: Chrome, stack: Stack, what: str, probe: Callable[[Chrome], T]) -> T:
+    def guarded(driver: Chrome) -> T | bool:
+        try:
+            return probe(driver)
+        except StaleElementReferenceException:
+            return False  # the live region was swapped while we looked: look again
+
+    try:
+        result: T = WebDriverWait(browser, WAIT_S, poll_frequency=0.2).until(guarded)
+    except Exception as exc:
+        raise AssertionError(
+            f"{what}: not seen within {WAIT_S:.0f}s at {browser.current_url}\n"
+            f"{browser.find_element(By.TAG_NAME, 'body').text[:2000]}\n{stack.logs()}"
+        ) from exc
+    return result
+
+
+def _comment(body: str) -> tuple[str, dict[str, Any]]:
+    cid = f"ib{uuid.uuid4().hex[:10]}"
+    return cid, {
+        "platform": "facebook",
+        "account_id": PAGE,
+        "comment_id": cid,
+        "post_id": "post-inbox",
+        "author": {"id": f"au{cid}", "name": "Jana Kunde"},
+        "text": body,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _ingest(stack: Stack, graph: meta.FakeGraph, body: str) -> str:
+    cid, payload = _comment(body)
+    graph.add_comment(cid, payload["author"]["id"], body)
+    response = httpx.post(
+        stack.url("ingest") + "/v1/comments",
+        json=payload,
+        headers={"Authorization": f"Bearer {INGEST_KEY}"},
+        timeout=10,
+    )
+    assert response.status_code in (200, 201, 202), response.text
+    return cid
+
+
+def _replies(graph: meta.FakeGraph, cid: str) -> list[str]:
+    return [
+        r.form.get("message", "") for r in graph.writes() if r.path.endswith(f"/{cid}/comments")
+    ]
+
+
+def _shot(browser: Chrome, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        height = browser.execute_script("return document.body.scrollHeight;")
+        browser.set_window_size(1400, max(700, min(int(height) + 40, 2400)))
+        browser.save_screenshot(str(Path(SHOTS) / name))
+
+
+def _login(browser: Chrome, stack: Stack) -> None:
+    browser.get(stack.url("reporting") + "/inbox/")
+    assert browser.current_url.endswith("/inbox/login")
+    browser.find_element(By.ID, "agent").send_keys("Alex Agent")
+    browser.find_element(By.ID, "api_key").send_keys(REPORTING_KEY)
+    browser.find_element(By.ID, "login-submit").click()
+    _wait(browser, stack, "the queue after login", lambda b: b.find_elements(By.ID, "f-q"))
+
+
+def test_agent_approves_an_edited_draft_resolves_and_exports_a_threat(
+    inbox_stack: Stack, browser: Chrome, fake_graph: tuple[meta.FakeGraph, str]
+) -> None:
+    stack, graph = inbox_stack, fake_graph[0]
+    _login(browser, stack)
+    browser.execute_script("window.__notReloaded = true;")
+    cid = _ingest(stack, graph, COMPLAINT)
+
+    # The exchange appears in the open queue without a reload (SSE), with its facts.
+    row = _wait(
+        browser,
+        stack,
+        "the new exchange in the queue",
+        lambda b: next((r for r in b.find_elements(By.CSS_SELECTOR, "tr") if cid in r.text), None),
+    )
+    assert browser.execute_script("return window.__notReloaded === true;")
+    assert "complaint" in row.text and "facebook" in row.text and "Jana Kunde" in row.text
+    _shot(browser, "inbox.png")
+
+    # Open it, edit the drafted reply, approve: the fake platform gets exactly one post.
+    row.find_element(By.CSS_SELECTOR, "a.thread-link").click()
+    area = _wait(
+        browser, stack, "the drafted reply", lambda b: b.find_element(By.TAG_NAME, "textarea")
+    )
+    assert area.get_attribute("value"), "the draft has no text"
+    area.clear()
+    area.send_keys(EDITED)
+    area.find_element(By.XPATH, "./ancestor::form//button[@value='approve_draft']").click()
+    _wait(browser, stack, "the reply on the platform", lambda _b: _replies(graph, cid) or None)
+    _wait(
+        browser,
+        stack,
+        "the performed reply in the timeline",
+        lambda b: "reply — done" in b.find_element(By.CSS_SELECTOR, ".timeline").text,
+    )
+    assert _replies(graph, cid) == [EDITED]
+    assert EDITED in browser.find_element(By.CSS_SELECTOR, ".timeline").text
+    _shot(browser, "inbox-exchange.png")
+
+    # Resolve: triage closes the exchange and (R12, approve mode) drafts the deletion request.
+    browser.find_element(By.ID, "cmd-resolve").click()
+    _wait(
+        browser,
+        stack,
+        "the exchange resolved",
+        lambda b: b.find_element(By.ID, "exchange-state").get_attribute("data-state") == "resolved",
+    )
+    _wait(
+        browser,
+        stack,
+        "the R12 deletion request awaiting approval",
+        lambda b: (
+            "request_deletion"
+            in b.find_element(By.ID, "h-drafts").find_element(By.XPATH, "..").text
+        ),
+    )
+    assert browser.find_elements(By.ID, "cmd-reopen")
+
+    # The interface speaks German too.
+    browser.find_element(By.CSS_SELECTOR, "a[hreflang='de']").click()
+    _wait(
+        browser,
+        stack,
+        "German interface",
+        lambda b: "Verlauf" in b.find_element(By.TAG_NAME, "body").text,
+    )
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
+    browser.find_element(By.CSS_SELECTOR, "a[hreflang='en']").click()
+
+    # A threat: listed for a human decision with its preserved evidence, exported as JSON.
+    threat = _ingest(stack, graph, THREAT)
+    browser.get(stack.url("reporting") + "/inbox/threats")
+    card = _wait(
+        browser,
+        stack,
+        "the threat with its evidence",
+        lambda b: next(
+            (c for c in b.find_elements(By.CSS_SELECTOR, "article.threat") if THREAT in c.text),
+            None,
+        ),
+    )
+    link = card.find_element(By.CSS_SELECTOR, "a[href$='evidence.json']").get_attribute("href")
+    exported = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text()).then(done);",
+        link,
+    )
+    body = json.loads(exported)
+    [record] = [e["record"] for e in body["evidence"] if e["kind"] == "preserve_evidence"]
+    assert (record["comment_id"], record["text"]) == (threat, THREAT)
+    assert len(record["sha256"]) == 64
+    assert any(d["rule_id"].startswith("R8") for d in body["decisions"])
+    card.find_element(By.CSS_SELECTOR, "a[href$='/evidence']").click()
+    _wait(
+        browser,
+        stack,
+        "the printable evidence",
+        lambda b: THREAT in b.find_element(By.TAG_NAME, "body").text,
+    )
+
+    assert _replies(graph, cid) == [EDITED], "the approved reply was posted more than once"
