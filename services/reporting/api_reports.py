@@ -130,7 +130,14 @@ def reports_router(
     ) -> ImprovementReport:
         """R14: topics and products of negative comments, ranked, with trend and examples."""
         _period(start, end)
-        previous_start = start - (end - start)
+        try:
+            previous_start = start - (end - start)
+        except OverflowError as exc:  # found by tests/fuzz: from=2000, to=3999
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                f"period {start}..{end} too long: the previous period to compare with would "
+                "start before year 1",
+            ) from exc
         messages = await queries.feedback(previous_start, end)
         topics = improvement_report(messages, start=start, end=end, limit=limit)
         return ImprovementReport(start=start, end=end, previous_start=previous_start, topics=topics)

@@ -30,6 +30,8 @@ def decode(fields: dict[bytes, bytes]) -> dict[str, Any]:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UndecodableEntry(f"entry data is not JSON: {exc}") from exc
+    except RecursionError as exc:  # nesting past the parser's depth: a hostile or broken producer
+        raise UndecodableEntry(f"entry data is nested too deeply to decode: {exc}") from exc
     if not isinstance(body, dict):
         raise UndecodableEntry(f"entry data is a JSON {type(body).__name__}, not an object")
     return body

@@ -5,7 +5,9 @@ FastStream delivers new entries in batches (`>` reads). What it does not do is t
   and skip everything published earlier);
 - entries left pending by a failed handler or a dead process are reclaimed with XAUTOCLAIM
   after an idle time, retried one by one, and dead-lettered with the error after N deliveries;
-- entries that are not valid events never reach a handler: they are dead-lettered at once.
+- entries that are not valid events never reach a handler: they are dead-lettered at once;
+- a retry that fails because Redis or PostgreSQL is unreachable uses up no attempt: the entry
+  stays pending until the dependency is back (`shared.streams.outages`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from pydantic import BaseModel, ValidationError
@@ -26,6 +29,7 @@ from redis.exceptions import ResponseError
 
 from shared.metrics import DEAD_LETTERED, STREAM_MESSAGES
 from shared.streams.codec import UndecodableEntry, decode
+from shared.streams.outages import DependencyDown, is_outage
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,17 @@ async def ensure_group(redis: Redis, stream: str, group: str) -> None:
             raise
 
 
+async def _parse_ids_only(
+    message: Mapping[str, Any],
+    original: Callable[[Mapping[str, Any]], Awaitable[StreamMessage[Any]]],
+) -> StreamMessage[Any]:
+    """Skip FastStream's body parsing: it fails a whole batch on one non-UTF-8 entry (and parses,
+    re-dumps and re-parses every entry); `process` decodes each entry and dead-letters the bad."""
+    parsed = await original({**message, "data": []})
+    parsed.raw_message = message
+    return parsed
+
+
 def _text(value: bytes | str | int) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -91,6 +106,7 @@ class StreamConsumer(Generic[EventT]):
         self._handler = handler
         self._dead_letter = dead_letter_stream
         self._config = config
+        self._subscriber: Any = None
 
     def subscribe(self, broker: RedisBroker) -> None:
         """Register the batch subscriber; call `ensure_group` before the broker starts."""
@@ -103,11 +119,34 @@ class StreamConsumer(Generic[EventT]):
             polling_interval=self._config.block_ms,
         )
 
-        @broker.subscriber(stream=sub)
-        async def on_batch(body: list[Any], msg: RedisBatchStreamMessage) -> None:
+        subscriber = broker.subscriber(stream=sub, parser=_parse_ids_only)
+
+        @subscriber
+        async def on_batch(msg: RedisBatchStreamMessage) -> None:
             raw = msg.raw_message
             ids = [_text(i) for i in raw["message_ids"]]
             await self.process(list(zip(ids, raw["data"], strict=True)), attempts={})
+
+        self._subscriber = subscriber
+
+    async def revive_subscriber(self, stop: asyncio.Event) -> bool:
+        """FastStream stops a subscriber for good when its group vanished (a Redis that came back
+        empty, a deleted stream) and the process would idle while /healthz says ok: recreate the
+        group at 0 and start the subscriber again. Returns whether it did."""
+        subscriber = self._subscriber
+        if subscriber is None or subscriber.running or stop.is_set():
+            return False
+        log.error(
+            "subscriber of %s (group %s) had stopped; recreating the group and restarting it",
+            self.stream,
+            self.group,
+            extra={"stream": self.stream, "group": self.group},
+        )
+        await ensure_group(self._redis, self.stream, self.group)
+        if stop.is_set():
+            return False
+        await subscriber.start()
+        return True
 
     async def process(
         self, entries: Sequence[tuple[str, dict[bytes, bytes]]], attempts: dict[str, int]
@@ -192,6 +231,12 @@ class StreamConsumer(Generic[EventT]):
             await self.process([(entry_id, fields)], attempts)
         except Exception as exc:  # noqa: BLE001 - the failure is recorded, never swallowed
             attempt = attempts.get(entry_id, 1)
+            if is_outage(exc):
+                STREAM_MESSAGES.labels(self._logical, self.group, "failed").inc()
+                raise DependencyDown(
+                    f"retry of {entry_id} on {self.stream} (group {self.group}) failed: "
+                    f"{type(exc).__name__}: {exc}; left pending until the dependency is back"
+                ) from exc
             if attempt >= self._config.max_attempts:
                 await self._dead_letter_entries(
                     [(entry_id, fields, f"{type(exc).__name__}: {exc}")], attempts
@@ -210,11 +255,14 @@ class StreamConsumer(Generic[EventT]):
         await self._redis.xack(self.stream, self.group, entry_id)
 
     async def run_reclaimer(self, reclaimer: str, stop: asyncio.Event) -> None:
-        """Loop until `stop` is set; Redis errors are logged and retried, never fatal."""
+        """Loop until `stop` is set, reviving a stopped subscriber; errors are logged, retried."""
         while not stop.is_set():
             try:
+                await self.revive_subscriber(stop)
                 while await self.reclaim_once(reclaimer) and not stop.is_set():
                     pass
+            except DependencyDown as exc:
+                log.warning("%s", exc, extra={"stream": self.stream, "group": self.group})
             except Exception:
                 log.exception("reclaim of %s failed; will retry", self.stream)
             try:
