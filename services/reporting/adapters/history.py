@@ -42,18 +42,17 @@ class CommentHistoryRepository:
         ]
         stmt = (
             insert(CommentEventRow)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=[CommentEventRow.event_id])
             .returning(CommentEventRow.event_id)
         )
-        result = await self._session.execute(stmt)
+        result = await self._session.execute(stmt, rows)
         return set(result.scalars())
 
     async def upsert_states(self, states: Sequence[CommentState]) -> None:
         """One statement for the batch; status and text each advance only to a newer event."""
         if not states:
             return
-        stmt = insert(CommentRow).values([{**vars(s), "updated_at": func.now()} for s in states])
+        stmt = insert(CommentRow)
         new = stmt.excluded
         status_newer = or_(
             new.status_at > CommentRow.status_at,
@@ -77,4 +76,4 @@ class CommentHistoryRepository:
             },
             where=or_(status_newer, text_newer),
         )
-        await self._session.execute(stmt)
+        await self._session.execute(stmt, [vars(s) for s in states])

@@ -54,11 +54,10 @@ class ReportingRepository:
         rows = [{**vars(s), "topics": list(s.topics)} for s in signals]
         stmt = (
             insert(ReportingMessageRow)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=[ReportingMessageRow.decision_id])
             .returning(ReportingMessageRow.decision_id)
         )
-        return set((await self._session.execute(stmt)).scalars())
+        return set((await self._session.execute(stmt, rows)).scalars())
 
     async def thread_messages(
         self, thread_ids: Iterable[str], since: datetime
@@ -99,12 +98,12 @@ class ReportingRepository:
         if not summaries:
             return
         rows = [{**vars(s), "risk_reasons": list(s.risk_reasons)} for s in summaries]
-        stmt = insert(ReportingExchangeRow).values(rows)
+        stmt = insert(ReportingExchangeRow)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[ReportingExchangeRow.thread_id],
+            index_elements=["thread_id"],
             set_={name: stmt.excluded[name] for name in _SUMMARY_FIELDS if name != "thread_id"},
         )
-        await self._session.execute(stmt)
+        await self._session.execute(stmt, rows)
 
     async def append_timer_events(self, events: Sequence[SlaTimerEvent]) -> set[str]:
         """Returns the event ids that were new."""
@@ -131,8 +130,7 @@ class ReportingRepository:
         ]
         stmt = (
             insert(ReportingTimerEventRow)
-            .values(rows)
             .on_conflict_do_nothing(index_elements=[ReportingTimerEventRow.event_id])
             .returning(ReportingTimerEventRow.event_id)
         )
-        return set((await self._session.execute(stmt)).scalars())
+        return set((await self._session.execute(stmt, rows)).scalars())

@@ -66,8 +66,8 @@ async def insert_pending(
         }
         for r in requests
     ]
-    stmt = insert(ActionRow).values(values).on_conflict_do_nothing(index_elements=["action_id"])
-    await session.execute(stmt)
+    stmt = insert(ActionRow).on_conflict_do_nothing(index_elements=["action_id"])
+    await session.execute(stmt, values)
 
 
 async def claim_due(

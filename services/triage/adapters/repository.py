@@ -1,6 +1,10 @@
 """Triage's tables (decisions, exchanges, author_records): set-based reads and writes per batch.
 
 Never commits: the handler owns the transaction, so a batch is all-or-nothing.
+
+Writes pass their rows as executemany parameters to one statement: SQLAlchemy caches its
+compiled form and sends batched multi-row INSERTs. Building `.values([...])` per batch instead
+compiles a new statement with thousands of bind parameters every time (~3 ms per comment).
 """
 
 from __future__ import annotations
@@ -95,20 +99,20 @@ class TriageRepository:
             return set()
         stmt = (
             insert(DecisionRow)
-            .values([_decision_row(event, decided_at) for event in events])
             .on_conflict_do_nothing(index_elements=[DecisionRow.decision_id])
             .returning(DecisionRow.decision_id)
         )
-        return set((await self._session.scalars(stmt)).all())
+        rows = [_decision_row(event, decided_at) for event in events]
+        return set((await self._session.execute(stmt, rows)).scalars().all())
 
     async def save_exchanges(self, exchanges: Iterable[Exchange]) -> None:
         rows = [{name: getattr(ex, name) for name in _EXCHANGE_FIELDS} for ex in exchanges]
         if not rows:
             return
-        stmt = insert(ExchangeRow).values(rows)
+        stmt = insert(ExchangeRow)
         updates = {name: stmt.excluded[name] for name in _EXCHANGE_FIELDS if name != "thread_id"}
         await self._session.execute(
-            stmt.on_conflict_do_update(index_elements=[ExchangeRow.thread_id], set_=updates)
+            stmt.on_conflict_do_update(index_elements=["thread_id"], set_=updates), rows
         )
 
     async def add_strikes(
@@ -128,19 +132,19 @@ class TriageRepository:
         ]
         if not rows:
             return
-        table = AuthorRecordRow.__table__
-        stmt = insert(AuthorRecordRow).values(rows)
+        stmt = insert(AuthorRecordRow)
         await self._session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["platform", "account_id", "author_id"],
                 set_={
-                    "strikes": table.c.strikes + stmt.excluded.strikes,
-                    "blocked": table.c.blocked | stmt.excluded.blocked,
+                    "strikes": AuthorRecordRow.strikes + stmt.excluded.strikes,
+                    "blocked": AuthorRecordRow.blocked | stmt.excluded.blocked,
                     "last_offence_at": func.greatest(
-                        table.c.last_offence_at, stmt.excluded.last_offence_at
+                        AuthorRecordRow.last_offence_at, stmt.excluded.last_offence_at
                     ),
                 },
-            )
+            ),
+            rows,
         )
 
 

@@ -96,11 +96,10 @@ class TimerRepository:
         ]
         stmt = (
             insert(SlaTimerRow)
-            .values(values)
             .on_conflict_do_nothing(index_elements=[SlaTimerRow.timer_id])
             .returning(SlaTimerRow)
         )
-        return list((await self._session.scalars(stmt)).all())
+        return list((await self._session.scalars(stmt, values)).all())
 
     async def _transition(
         self, ids: Collection[str], values: Mapping[str, Any], *conditions: Any
