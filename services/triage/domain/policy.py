@@ -219,6 +219,7 @@ class _Facts:
     ) -> None:
         self.policy = policy
         self.labels = labelled.labels
+        self._matched: dict[str, bool] = {}
         self.scores = labelled.scores
         self.context = context
         exchange = context.exchange
@@ -234,21 +235,28 @@ class _Facts:
             and heat >= settings.escalation_threshold
         )
 
+    def has(self, pattern: str) -> bool:
+        """Whether a label matches the pattern; memoised, rules share patterns like `abuse.*`."""
+        found = self._matched.get(pattern)
+        if found is None:
+            found = self._matched[pattern] = matches(pattern, self.labels)
+        return found
+
     def holds(self, when: Conditions) -> bool:
-        checks = (
-            all(matches(p, self.labels) for p in when.labels),
-            not when.labels_any or any(matches(p, self.labels) for p in when.labels_any),
-            not any(matches(p, self.labels) for p in when.labels_none),
-            all(self.scores.get(k, 0.0) >= v for k, v in when.min_scores.items()),
-            _flag(when.negative, self.negative),
-            _flag(when.severe, self.severe),
-            _flag(when.repeat_offender, self._repeat_offender()),
-            _flag(when.from_customer, self.from_customer),
-            _flag(when.escalated, self.escalated),
-            when.account_kind_in is None or self.context.account.kind in when.account_kind_in,
-            when.exchange_state_in is None or self._state() in when.exchange_state_in,
+        """Checks in order and stops at the first miss: most rules fail on their labels."""
+        return (
+            (not when.labels_any or any(self.has(p) for p in when.labels_any))
+            and all(self.has(p) for p in when.labels)
+            and not any(self.has(p) for p in when.labels_none)
+            and all(self.scores.get(k, 0.0) >= v for k, v in when.min_scores.items())
+            and _flag(when.negative, self.negative)
+            and _flag(when.severe, self.severe)
+            and _flag(when.repeat_offender, self._repeat_offender())
+            and _flag(when.from_customer, self.from_customer)
+            and _flag(when.escalated, self.escalated)
+            and (when.account_kind_in is None or self.context.account.kind in when.account_kind_in)
+            and (when.exchange_state_in is None or self._state() in when.exchange_state_in)
         )
-        return all(checks)
 
     def _repeat_offender(self) -> bool:
         return self.context.author.strikes >= self.policy.settings.strikes_before_block

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from redis import Redis as SyncRedis
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from shared.db.migrate import upgrade
 from shared.settings import Settings
 from steam_connect import infra
 from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
@@ -49,9 +51,19 @@ def fake_graph() -> Iterator[tuple[meta.FakeGraph, str]]:
 
 
 @pytest.fixture(scope="module")
+def inbox_database(postgres_server: infra.Server) -> Iterator[str]:
+    """A database of its own: the queue must show this test's exchanges, not the session's."""
+    url = infra.with_database(postgres_server.url, f"sc_inbox_{uuid.uuid4().hex[:12]}")
+    infra.create_database(url)
+    upgrade(url)
+    yield url
+    infra.drop_database(url)
+
+
+@pytest.fixture(scope="module")
 def inbox_stack(
     redis_url: str,
-    database_url: str,
+    inbox_database: str,
     tmp_path_factory: pytest.TempPathFactory,
     fake_graph: tuple[meta.FakeGraph, str],
 ) -> Iterator[Stack]:
@@ -60,7 +72,7 @@ def inbox_stack(
     (tmp / "accounts.yaml").write_text(ACCOUNTS, encoding="utf-8")
     settings = Settings(
         redis_url=redis_url,
-        database_url=database_url,
+        database_url=inbox_database,
         stream_prefix=f"scinbox-{uuid.uuid4().hex[:12]}",
         console_record_path=tmp / "console.ndjson",
         _env_file=None,
@@ -88,6 +100,11 @@ def inbox_stack(
     running = Stack(settings, processes, settings.console_record_path)
     yield running
     codes = {name: stop(process) for name, process in processes.items()}
+    client = SyncRedis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{settings.stream_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
     unclean = {name: code for name, code in codes.items() if code != 0}
     assert not unclean, f"services did not exit cleanly on SIGTERM: {unclean}\n{running.logs()}"
 
