@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting.domain.history import STATUS_RANK, CommentState
 from shared.contracts import CommentReceived
-from shared.db.models import CommentEventRow, CommentRow
+from shared.db.models import CommentEventRow, CommentRow, table_of
 
 
 def _rank(status: Any) -> ColumnElement[int]:
@@ -40,10 +40,11 @@ class CommentHistoryRepository:
             }
             for e in events
         ]
+        table = table_of(CommentEventRow)
         stmt = (
-            insert(CommentEventRow)
-            .on_conflict_do_nothing(index_elements=[CommentEventRow.event_id])
-            .returning(CommentEventRow.event_id)
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(table.c.event_id)
         )
         result = await self._session.execute(stmt, rows)
         return set(result.scalars())
@@ -52,7 +53,7 @@ class CommentHistoryRepository:
         """One statement for the batch; status and text each advance only to a newer event."""
         if not states:
             return
-        stmt = insert(CommentRow)
+        stmt = insert(table_of(CommentRow))
         new = stmt.excluded
         status_newer = or_(
             new.status_at > CommentRow.status_at,

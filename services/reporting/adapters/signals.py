@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.domain.signals import MessageSignal
 from services.reporting.domain.summary import ExchangeSummary
 from shared.contracts import SlaTimerEvent
-from shared.db.models import ReportingExchangeRow, ReportingMessageRow, ReportingTimerEventRow
+from shared.db.models import (
+    ReportingExchangeRow,
+    ReportingMessageRow,
+    ReportingTimerEventRow,
+    table_of,
+)
 
 _SUMMARY_FIELDS = tuple(ExchangeSummary.__dataclass_fields__)
 
@@ -52,10 +57,11 @@ class ReportingRepository:
         if not signals:
             return set()
         rows = [{**vars(s), "topics": list(s.topics)} for s in signals]
+        table = table_of(ReportingMessageRow)
         stmt = (
-            insert(ReportingMessageRow)
-            .on_conflict_do_nothing(index_elements=[ReportingMessageRow.decision_id])
-            .returning(ReportingMessageRow.decision_id)
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["decision_id"])
+            .returning(table.c.decision_id)
         )
         return set((await self._session.execute(stmt, rows)).scalars())
 
@@ -98,7 +104,7 @@ class ReportingRepository:
         if not summaries:
             return
         rows = [{**vars(s), "risk_reasons": list(s.risk_reasons)} for s in summaries]
-        stmt = insert(ReportingExchangeRow)
+        stmt = insert(table_of(ReportingExchangeRow))
         stmt = stmt.on_conflict_do_update(
             index_elements=["thread_id"],
             set_={name: stmt.excluded[name] for name in _SUMMARY_FIELDS if name != "thread_id"},
@@ -128,9 +134,10 @@ class ReportingRepository:
             }
             for e in events
         ]
+        table = table_of(ReportingTimerEventRow)
         stmt = (
-            insert(ReportingTimerEventRow)
-            .on_conflict_do_nothing(index_elements=[ReportingTimerEventRow.event_id])
-            .returning(ReportingTimerEventRow.event_id)
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(table.c.event_id)
         )
         return set((await self._session.execute(stmt, rows)).scalars())

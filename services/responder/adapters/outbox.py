@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.responder.domain.model import ActionRequest
-from shared.db.models import ActionRow
+from shared.db.models import ActionRow, table_of
 
 FINAL_STATUSES = ("done", "skipped", "failed")
 DRIVABLE = ("pending", "in_flight")
@@ -66,7 +66,7 @@ async def insert_pending(
         }
         for r in requests
     ]
-    stmt = insert(ActionRow).on_conflict_do_nothing(index_elements=["action_id"])
+    stmt = insert(table_of(ActionRow)).on_conflict_do_nothing(index_elements=["action_id"])
     await session.execute(stmt, values)
 
 

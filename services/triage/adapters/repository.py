@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.triage.domain.batch import AuthorKey
 from services.triage.domain.context import AuthorRecord, Exchange
 from shared.contracts import DecisionMade
-from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow
+from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow, table_of
 
 _EXCHANGE_FIELDS = (
     "thread_id",
@@ -97,10 +97,11 @@ class TriageRepository:
         """INSERT … ON CONFLICT DO NOTHING; returns the ids that were actually new."""
         if not events:
             return set()
+        table = table_of(DecisionRow)
         stmt = (
-            insert(DecisionRow)
-            .on_conflict_do_nothing(index_elements=[DecisionRow.decision_id])
-            .returning(DecisionRow.decision_id)
+            insert(table)
+            .on_conflict_do_nothing(index_elements=["decision_id"])
+            .returning(table.c.decision_id)
         )
         rows = [_decision_row(event, decided_at) for event in events]
         return set((await self._session.execute(stmt, rows)).scalars().all())
@@ -109,7 +110,7 @@ class TriageRepository:
         rows = [{name: getattr(ex, name) for name in _EXCHANGE_FIELDS} for ex in exchanges]
         if not rows:
             return
-        stmt = insert(ExchangeRow)
+        stmt = insert(table_of(ExchangeRow))
         updates = {name: stmt.excluded[name] for name in _EXCHANGE_FIELDS if name != "thread_id"}
         await self._session.execute(
             stmt.on_conflict_do_update(index_elements=["thread_id"], set_=updates), rows
@@ -132,7 +133,7 @@ class TriageRepository:
         ]
         if not rows:
             return
-        stmt = insert(AuthorRecordRow)
+        stmt = insert(table_of(AuthorRecordRow))
         await self._session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["platform", "account_id", "author_id"],
