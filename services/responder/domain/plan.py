@@ -18,6 +18,9 @@ DEFAULT_SITUATION: dict[ActionKind, str] = {
     "request_deletion": "request_deletion",
 }
 
+TEXT_LIMITS: dict[str, int] = {"x": 280}
+"""Longest post a platform accepts where replies can come near it (X); others take thousands."""
+
 
 def is_threat_or_abuse(labels: list[str]) -> bool:
     return any(label == "threat" or label.startswith("abuse.") for label in labels)
@@ -85,6 +88,7 @@ def _render(
             author=decision.comment.author.name,
             brand=brand,
             reference=reference_code(decision.comment.platform, decision.comment.comment_id),
+            max_length=TEXT_LIMITS.get(decision.comment.platform),
         )
     except TemplateError as exc:
         return None, (str(exc),)

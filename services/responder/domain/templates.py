@@ -125,10 +125,25 @@ class TemplateBook:
         author: str,
         brand: str,
         reference: str,
+        max_length: int | None = None,
     ) -> str:
-        """Fill the variant picked by the action id; a blank author name gets a polite default."""
+        """Fill the variant picked by the action id; a blank author name gets a polite default.
+
+        With `max_length` (X takes 280 characters) the next variants are tried in turn, so a
+        long name picks a shorter wording instead of a reply the platform would refuse.
+        """
         variants = self.variants(language, situation)
         lang = self._languages[self.resolve_language(language)]
         name = " ".join(author.split()) or lang.fallback_author
-        template = variants[variant_index(action_id, len(variants))]
-        return template.format_map({"author": name, "brand": brand, "reference": reference})
+        first = variant_index(action_id, len(variants))
+        values = {"author": name, "brand": brand, "reference": reference}
+        texts = [
+            variants[(first + k) % len(variants)].format_map(values) for k in range(len(variants))
+        ]
+        fitting = [t for t in texts if max_length is None or len(t) <= max_length]
+        if not fitting:
+            raise TemplateError(
+                f"every {situation!r} reply in {lang.language!r} is longer than the platform's "
+                f"{max_length} characters (shortest {min(map(len, texts))}); add a shorter one"
+            )
+        return fitting[0]

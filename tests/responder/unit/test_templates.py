@@ -122,3 +122,38 @@ def test_bad_placeholder_in_a_template_file_is_rejected(tmp_path) -> None:  # ty
     )
     with pytest.raises(TemplateError, match=r"unknown placeholders \['customer'\]"):
         TemplateBook.from_directory(tmp_path)
+
+
+X_LIMIT = 280
+
+
+def test_every_situation_has_a_wording_that_fits_an_x_reply() -> None:
+    """X refuses posts over 280 characters; a long name must pick a shorter variant."""
+    book = TemplateBook.from_directory()
+    situations = {(language, situation) for language, situation, _v in book.all_variants()}
+    for language, situation in sorted(situations):
+        for action in ("a1", "a2", "a3", "a4"):
+            text = book.render(
+                language=language,
+                situation=situation,
+                action_id=action,
+                author="Maximiliane Mustermann-Lüdenscheid",
+                brand="Steam-Connect",
+                reference="SC-ABCDEFGH",
+                max_length=X_LIMIT,
+            )
+            assert len(text) <= X_LIMIT, (language, situation)
+
+
+def test_no_fitting_wording_is_a_clear_error_not_a_cut_reply() -> None:
+    book = TemplateBook.from_directory()
+    with pytest.raises(TemplateError, match="longer than the platform's 20 characters"):
+        book.render(
+            language="en",
+            situation="complaint.product",
+            action_id="a1",
+            author="Jane",
+            brand="Steam-Connect",
+            reference="SC-1",
+            max_length=20,
+        )
