@@ -115,18 +115,26 @@ class Lexicon:
         screen = self.screens.get(label)
         if screen is None or screen.search(folded) is None:
             return 0.0
+        negation = self.negation if label in self.negatable else None
         miss = 1.0
         for pattern in self.patterns.get(label, ()):
-            if self._hit(pattern.regex, folded, negatable=label in self.negatable):
+            if negation is not None:
+                hit = _unnegated_hit(pattern.regex, folded, negation)
+            else:
+                hit = pattern.regex.search(folded) is not None
+            if hit:
                 miss *= 1.0 - pattern.weight
         return round(1.0 - miss, 3)
 
-    def _hit(self, regex: re.Pattern[str], folded: str, *, negatable: bool) -> bool:
-        for match in regex.finditer(folded):
-            before = folded[max(0, match.start() - 40) : match.start()]
-            if not (negatable and self.negation and self.negation.search(before)):
-                return True
-        return False
+
+
+def _unnegated_hit(regex: re.Pattern[str], folded: str, negation: re.Pattern[str]) -> bool:
+    """A hit not right after a negation ("nicht zufrieden" is no praise)."""
+    for match in regex.finditer(folded):
+        before = folded[max(0, match.start() - 40) : match.start()]
+        if not negation.search(before):
+            return True
+    return False
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
