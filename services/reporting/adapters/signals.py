@@ -45,6 +45,9 @@ def _summary(r: ReportingExchangeRow) -> ExchangeSummary:
     values["risk_reasons"] = tuple(r.risk_reasons)
     return ExchangeSummary(**values)
 
+ACCOUNT_WINDOW_ROWS = 500
+"""Newest negative messages per account read for one batch's storm feature."""
+
 
 class ReportingRepository:
     """Never commits: the handler owns the transaction, one per batch; a few statements each."""
@@ -80,16 +83,27 @@ class ReportingRepository:
         return grouped
 
     async def account_messages(
-        self, account_ids: Iterable[str], since: datetime
+        self, account_ids: Iterable[str], since: datetime, *, newest: int = ACCOUNT_WINDOW_ROWS
     ) -> list[MessageSignal]:
-        rows = await self._session.scalars(
-            select(ReportingMessageRow).where(
-                ReportingMessageRow.account_id.in_(list(account_ids)),
-                ReportingMessageRow.at >= since,
-                ReportingMessageRow.negativity >= 0.5,
+        """Each account's newest negative messages since `since`, newest first, at most `newest`.
+
+        The storm feature is full after a handful of exchanges, so in a storm the newest rows
+        are all it reads; the bound keeps one batch from loading an account's whole hour.
+        """
+        signals: list[MessageSignal] = []
+        for account_id in sorted(set(account_ids)):
+            rows = await self._session.scalars(
+                select(ReportingMessageRow)
+                .where(
+                    ReportingMessageRow.account_id == account_id,
+                    ReportingMessageRow.at >= since,
+                    ReportingMessageRow.negativity >= 0.5,
+                )
+                .order_by(ReportingMessageRow.at.desc())
+                .limit(newest)
             )
-        )
-        return [_signal(r) for r in rows]
+            signals += [_signal(r) for r in rows]
+        return signals
 
     async def summaries(self, thread_ids: Iterable[str]) -> dict[str, ExchangeSummary]:
         """Locks the rows, so two consumers never fold the same exchange at once."""

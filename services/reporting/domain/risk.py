@@ -7,7 +7,7 @@ explains itself as "points per feature". No I/O and no clock: the caller passes 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
@@ -29,6 +29,8 @@ WEIGHTS: dict[str, float] = {
 }
 RECENT = 3
 """Messages that count as "recent" for levels and trends."""
+STORM_FULL = 5
+"""Exchanges sharing a complaint topic at which the storm feature reaches its maximum."""
 BURST = timedelta(minutes=30)
 NEGATIVE = 0.5
 
@@ -96,26 +98,34 @@ def _engagement(msgs: Sequence[MessageSignal], now: datetime) -> tuple[float, st
     return _clip(growth / 4), f"{recent} replies by others in the last burst, {before} before"
 
 
-def _storm(
-    msgs: Sequence[MessageSignal], account_recent: Sequence[MessageSignal]
-) -> tuple[float, str]:
-    """The same complaint keyword in several exchanges of the account at once."""
+def _storm(msgs: Sequence[MessageSignal], others: Iterable[MessageSignal]) -> tuple[float, str]:
+    """The same complaint keyword in several exchanges of the account at once.
+
+    Stops counting a topic at STORM_FULL exchanges, where the feature is at its maximum: in a
+    storm the account has thousands of recent messages, and reading them all for every
+    exchange would make scoring quadratic exactly when it matters.
+    """
     mine = {t for m in msgs[-RECENT:] for t in m.topics if not t.startswith("category:")}
     threads: dict[str, set[str]] = defaultdict(set)
-    for m in account_recent:
-        if m.negativity < NEGATIVE:
-            continue
-        for t in m.topics:
-            if t in mine:
-                threads[t].add(m.thread_id)
     for m in msgs:
         for t in m.topics:
             if t in mine:
                 threads[t].add(m.thread_id)
+    open_topics = set(mine)
+    for m in others:
+        if not open_topics:
+            break
+        if m.negativity < NEGATIVE:
+            continue
+        for t in open_topics.intersection(m.topics):
+            threads[t].add(m.thread_id)
+            if len(threads[t]) >= STORM_FULL:
+                open_topics.discard(t)
     if not threads:
         return 0.0, "no shared complaint topic"
     topic, where = max(threads.items(), key=lambda kv: (len(kv[1]), kv[0]))
-    return _clip((len(where) - 1) / 4), f"'{topic}' raised in {len(where)} exchanges"
+    count = f"at least {STORM_FULL}" if len(where) >= STORM_FULL else str(len(where))
+    return _clip((len(where) - 1) / (STORM_FULL - 1)), f"'{topic}' raised in {count} exchanges"
 
 
 def _sla(due_at: datetime | None, sla_state: str | None, now: datetime) -> tuple[float, str]:
@@ -136,9 +146,17 @@ def score_exchange(
     now: datetime,
     window: timedelta,
 ) -> RiskScore:
-    """The exchange's risk at `now` from its messages in `window` and the account's others."""
+    """The exchange's risk at `now` from its messages in `window` and the account's others.
+
+    `account_recent` is best given newest first: the storm feature stops reading it early.
+    """
     msgs = sorted((m for m in thread if now - window <= m.at <= now), key=lambda m: m.at)
-    others = [m for m in account_recent if now - window <= m.at <= now]
+    own = {m.thread_id for m in thread}
+    others = (
+        m
+        for m in account_recent
+        if now - window <= m.at <= now and m.thread_id not in own
+    )
     values = {
         "negativity": _negativity(msgs),
         "negativity_trend": _trend(msgs),

@@ -94,7 +94,7 @@ def rescore(
     now = s.last_customer_at
     risk = score_exchange(
         thread,
-        [m for m in account_recent if m.thread_id != s.thread_id],
+        account_recent,
         sla_due_at=s.sla_due_at,
         sla_state=s.sla_state,
         now=now,
