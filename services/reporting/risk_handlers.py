@@ -17,6 +17,7 @@ from services.reporting.domain.summary import (
     RiskConfig,
     apply_response,
     apply_timer,
+    awaiting_message,
     fold_messages,
     rescore,
 )
@@ -42,10 +43,6 @@ from shared.streams.publisher import EventPublisher
 log = logging.getLogger(__name__)
 
 REPLY_KINDS = frozenset({"reply", "private_reply"})
-
-
-class MissingExchange(LookupError):
-    """A reply completed for an exchange whose decision reporting has not folded in yet."""
 
 
 def _alert(r: Rescored, threshold: float) -> EscalationAlert:
@@ -175,7 +172,7 @@ class ActionHandler:
         self._sessions = sessions
 
     async def __call__(self, batch: Sequence[Delivery[ActionCompleted]]) -> None:
-        """A reply for an exchange not folded in yet raises: the batch is retried after reclaim."""
+        """A reply seen before its message's decision is held in a placeholder summary."""
         actions = list({d.event.action_id: d.event for d in batch}.values())
         replies = [a for a in actions if a.kind in REPLY_KINDS and a.status == "done"]
         answered: list[ExchangeSummary] = []
@@ -183,12 +180,11 @@ class ActionHandler:
             async with self._sessions() as session, session.begin():
                 repo = ReportingRepository(session)
                 current = await repo.summaries({a.thread_id for a in replies})
-                missing = sorted({a.thread_id for a in replies} - set(current))
-                if missing:
-                    raise MissingExchange(
-                        f"replies completed for exchanges reporting has no decision for yet: "
-                        f"{', '.join(missing[:5])} (retried once the decisions are consumed)"
-                    )
+                for a in replies:
+                    if a.thread_id not in current:
+                        current[a.thread_id] = awaiting_message(
+                            a.thread_id, a.platform, a.account_id, a.performed_at
+                        )
                 before = {t: s.first_response_at for t, s in current.items()}
                 for a in sorted(replies, key=lambda a: a.performed_at):
                     current[a.thread_id] = apply_response(current[a.thread_id], a.performed_at)
@@ -197,5 +193,5 @@ class ActionHandler:
         for a in actions:
             ACTIONS.labels(a.kind, a.status).inc()
         for s in answered:
-            if s.first_response_at is not None and before[s.thread_id] is None:
+            if s.messages and s.first_response_at is not None and before[s.thread_id] is None:
                 FIRST_RESPONSE.observe((s.first_response_at - s.first_message_at).total_seconds())

@@ -56,12 +56,37 @@ class Rescored:
         return uuid.uuid5(ALERT_NAMESPACE, f"{s.thread_id}|{stamp}").hex
 
 
+def awaiting_message(
+    thread_id: str, platform: str, account_id: str, at: datetime
+) -> ExchangeSummary:
+    """A summary for a reply seen before its message's decision (the streams are not ordered).
+
+    It holds the reply until `fold_messages` brings the message; `messages == 0` marks it.
+    """
+    return ExchangeSummary(
+        thread_id=thread_id,
+        platform=platform,
+        account_id=account_id,
+        category=None,
+        first_message_at=at,
+        last_customer_at=at,
+        last_activity_at=at,
+    )
+
+
 def fold_messages(
     current: ExchangeSummary | None, new: Sequence[MessageSignal], sla_due: datetime | None
 ) -> ExchangeSummary:
     """Counts only messages not seen before; category and deadline follow the newest message."""
     ordered = sorted(new, key=lambda m: m.at)
     first = ordered[0]
+    if current is not None and current.messages == 0:
+        current = replace(
+            current,
+            category=first.category,
+            first_message_at=first.at,
+            last_customer_at=first.at,
+        )
     s = current or ExchangeSummary(
         thread_id=first.thread_id,
         platform=first.platform,

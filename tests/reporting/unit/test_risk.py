@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from services.reporting.domain.risk import (
@@ -12,6 +13,7 @@ from services.reporting.domain.risk import (
     score_exchange,
 )
 from services.reporting.domain.signals import MessageSignal, negativity, toxicity
+from services.reporting.domain.summary import apply_response, awaiting_message, fold_messages
 from services.reporting.evaluate_risk import evaluate
 from services.reporting.evaluation.scenarios import angry_customer, brewing_storm, calm_week
 
@@ -163,3 +165,38 @@ def test_a_calm_week_and_one_angry_customer_raise_no_alert() -> None:
     for scenario in (calm_week(), angry_customer()):
         outcome = evaluate(scenario, threshold=50, rearm=35, window=WINDOW)
         assert outcome.alerts == 0, scenario.name
+
+
+def test_storm_saturates_and_reads_no_further() -> None:
+    """Thousands of storm messages: the feature is full after five exchanges, read newest first."""
+    thread = [msg(1)]
+    storm = [msg(1 + k / 100, thread=f"t{k + 2}", author=f"a{k}") for k in range(5000)]
+    risk = score_exchange(
+        thread, storm, sla_due_at=None, sla_state=None, now=NOW, window=WINDOW
+    )
+    reason = next(r for r in risk.reasons if r.feature == "storm")
+    assert reason.points == WEIGHTS["storm"]
+    assert "at least 5 exchanges" in reason.detail
+
+    seen: list[MessageSignal] = []
+
+    class Watching(list[MessageSignal]):
+        def __iter__(self) -> Iterator[MessageSignal]:
+            for m in super().__iter__():
+                seen.append(m)
+                yield m
+
+    score_exchange(
+        thread, Watching(storm), sla_due_at=None, sla_state=None, now=NOW, window=WINDOW
+    )
+    assert len(seen) < 20
+
+
+def test_a_reply_seen_before_its_message_waits_in_the_summary() -> None:
+    """Streams are not ordered: the reply's time survives until the decision brings the message."""
+    held = apply_response(awaiting_message("t1", "facebook", "acc", NOW), NOW)
+    folded = fold_messages(held, [msg(30)], sla_due=None)
+    assert folded.first_response_at == NOW
+    assert folded.first_message_at == NOW - timedelta(minutes=30)
+    assert folded.last_customer_at == NOW - timedelta(minutes=30)
+    assert folded.messages == 1
