@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -151,7 +152,14 @@ class SlaTimerRow(Base):
     """
 
     __tablename__ = "sla_timers"
-    __table_args__ = (Index("ix_sla_timers_state_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_sla_timers_state_due", "state", "due_at"),
+        Index(
+            "ix_sla_timers_pending_thread",
+            "thread_id",
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
 
     timer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))

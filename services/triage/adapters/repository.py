@@ -9,11 +9,12 @@ compiles a new statement with thousands of bind parameters every time (~3 ms per
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,16 +81,25 @@ class TriageRepository:
     async def authors(self, keys: Collection[AuthorKey]) -> dict[AuthorKey, AuthorRecord]:
         if not keys:
             return {}
-        columns = (AuthorRecordRow.platform, AuthorRecordRow.account_id, AuthorRecordRow.author_id)
-        rows = await self._session.scalars(
-            select(AuthorRecordRow).where(tuple_(*columns).in_(list(keys)))
-        )
-        return {
-            (row.platform, row.account_id, row.author_id): AuthorRecord(
-                strikes=row.strikes, blocked=row.blocked, last_offence_at=row.last_offence_at
+        by_page: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for platform, account_id, author_id in keys:
+            by_page[(platform, account_id)].append(author_id)
+        found: dict[AuthorKey, AuthorRecord] = {}
+        for (platform, account_id), authors in sorted(by_page.items()):
+            # One page at a time: a row-value IN list only narrows the primary key by page,
+            # then filters every author the page ever had.
+            rows = await self._session.scalars(
+                select(AuthorRecordRow).where(
+                    AuthorRecordRow.platform == platform,
+                    AuthorRecordRow.account_id == account_id,
+                    AuthorRecordRow.author_id.in_(authors),
+                )
             )
-            for row in rows
-        }
+            for row in rows:
+                found[(row.platform, row.account_id, row.author_id)] = AuthorRecord(
+                    strikes=row.strikes, blocked=row.blocked, last_offence_at=row.last_offence_at
+                )
+        return found
 
     async def insert_decisions(
         self, events: Sequence[DecisionMade], decided_at: datetime

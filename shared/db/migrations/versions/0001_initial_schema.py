@@ -145,6 +145,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('timer_id')
     )
     op.create_index('ix_sla_timers_state_due', 'sla_timers', ['state', 'due_at'], unique=False)
+    op.create_index('ix_sla_timers_pending_thread', 'sla_timers', ['thread_id'], unique=False,
+                    postgresql_where=sa.text("state = 'pending'"))
     op.create_index(op.f('ix_sla_timers_thread_id'), 'sla_timers', ['thread_id'], unique=False)
     op.create_index(op.f('ix_sla_timers_decision_id'), 'sla_timers', ['decision_id'], unique=False)
     op.create_table('reporting_exchanges',
@@ -214,6 +216,7 @@ def downgrade() -> None:
     op.drop_table('reporting_exchanges')
     op.drop_index(op.f('ix_sla_timers_decision_id'), table_name='sla_timers')
     op.drop_index(op.f('ix_sla_timers_thread_id'), table_name='sla_timers')
+    op.drop_index('ix_sla_timers_pending_thread', table_name='sla_timers')
     op.drop_index('ix_sla_timers_state_due', table_name='sla_timers')
     op.drop_table('sla_timers')
     op.drop_table('exchanges')
