@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
-from services.ingest.domain.auth import bearer_token, key_matches
+from services.ingest.domain.auth import bearer_token
 from services.ingest.domain.payload import (
     BatchTooLarge,
     FieldError,
@@ -24,6 +24,7 @@ from services.ingest.domain.payload import (
 )
 from services.ingest.handlers import IngestComments, UnknownAccounts
 from services.ingest.metrics import COMMENTS, REJECTIONS
+from shared.http_auth import key_matches
 
 log = logging.getLogger(__name__)
 

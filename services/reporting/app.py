@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
 from services.reporting.adapters.queries import HistoryQueries
@@ -17,48 +14,15 @@ from services.reporting.domain.comment_view import build_comment_view
 from services.reporting.domain.timeline import StoredEventInvalid, build_thread_view
 from services.reporting.domain.views import CommentView, ErrorView, ThreadView
 from shared.contracts.comments import Platform
+from shared.http_auth import bearer_auth
 
 log = logging.getLogger(__name__)
-
-_bearer = HTTPBearer(auto_error=False, description="One of REPORTING_API_KEYS.")
-
-
-def key_matches(presented: str, keys: Sequence[SecretStr]) -> bool:
-    """Constant-time against every configured key, so timing reveals neither key nor position."""
-    given = presented.encode()
-    matched = False
-    for key in keys:
-        matched |= hmac.compare_digest(given, key.get_secret_value().encode())
-    return matched
-
-
-def bearer_auth(keys: Sequence[SecretStr]) -> Callable[..., Awaitable[None]]:
-    """A dependency rejecting requests without a valid key; no keys configured means no access."""
-
-    async def check(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> None:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "missing bearer token: send 'Authorization: Bearer <REPORTING_API_KEYS entry>'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if not key_matches(credentials.credentials, keys):
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "invalid API key: it is not one of REPORTING_API_KEYS",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    return check
-
 
 def history_router(queries: HistoryQueries, keys: Sequence[SecretStr]) -> APIRouter:
     """The `/v1` routes; every one needs a key (health and metrics live outside this router)."""
     router = APIRouter(
         prefix="/v1",
-        dependencies=[Depends(bearer_auth(keys))],
+        dependencies=[Depends(bearer_auth(keys, "REPORTING_API_KEYS"))],
         responses={401: {"model": ErrorView}, 404: {"model": ErrorView}},
     )
 
@@ -109,5 +73,7 @@ def install_routes(
         log.warning("REPORTING_API_KEYS is empty: every /v1 request will be refused")
     app.include_router(history_router(queries, keys))
     for router in extra:
-        app.include_router(router, prefix="/v1", dependencies=[Depends(bearer_auth(keys))])
+        app.include_router(
+            router, prefix="/v1", dependencies=[Depends(bearer_auth(keys, "REPORTING_API_KEYS"))]
+        )
     app.add_exception_handler(StoredEventInvalid, _stored_event_invalid)

@@ -3,13 +3,11 @@ approve-mode accounts. An approved draft is performed exactly once, through the 
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,34 +18,7 @@ from services.responder.driver import ActionDriver
 from services.responder.events import completed_events, observe
 from shared.accounts import AccountDirectory
 from shared.db.models import ActionRow
-
-_bearer = HTTPBearer(auto_error=False, description="One of RESPONDER_API_KEYS.")
-
-
-def key_matches(presented: str, keys: Sequence[SecretStr]) -> bool:
-    """Constant-time against every configured key, so timing reveals neither key nor position."""
-    given = presented.encode()
-    matched = False
-    for key in keys:
-        matched |= hmac.compare_digest(given, key.get_secret_value().encode())
-    return matched
-
-
-def bearer_auth(keys: Sequence[SecretStr]) -> Callable[..., Awaitable[None]]:
-    """Rejects requests without a valid key; no keys configured means no access at all."""
-
-    async def check(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> None:
-        if credentials is None or not key_matches(credentials.credentials, keys):
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "missing or invalid bearer token: send 'Authorization: Bearer <RESPONDER_API_KEYS "
-                "entry>'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-
-    return check
+from shared.http_auth import bearer_auth
 
 
 class Draft(BaseModel):
@@ -105,7 +76,9 @@ def drafts_router(
     clock: Callable[[], datetime],
 ) -> APIRouter:
     router = APIRouter(
-        prefix="/v1/drafts", tags=["drafts"], dependencies=[Depends(bearer_auth(keys))]
+        prefix="/v1/drafts",
+        tags=["drafts"],
+        dependencies=[Depends(bearer_auth(keys, "RESPONDER_API_KEYS"))],
     )
 
     async def locked(session: AsyncSession, action_id: str) -> ActionRow:

@@ -93,11 +93,9 @@ async def test_every_route_refuses_without_credentials(settings: Settings) -> No
 
 
 AUTH_MODULES = (
-    "services/ingest/domain/auth.py",
+    "shared/http_auth.py",
     "services/ingest/connectors/meta.py",
     "services/ingest/connectors/x.py",
-    "services/reporting/app.py",
-    "services/responder/app.py",
 )
 
 

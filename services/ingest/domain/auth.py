@@ -1,9 +1,6 @@
-"""API-key checks that leak neither which key nearly matched nor how long the keys are."""
+"""Reading the API key out of an `Authorization` header (the comparison is `shared.http_auth`)."""
 
 from __future__ import annotations
-
-import hmac
-from collections.abc import Sequence
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -15,12 +12,3 @@ def bearer_token(header: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token:
         return None
     return token
-
-
-def key_matches(presented: str, keys: Sequence[str]) -> bool:
-    """Compares against every key, without stopping early, so timing says nothing about them."""
-    candidate = presented.encode()
-    matched = False
-    for key in keys:
-        matched |= hmac.compare_digest(candidate, key.encode())
-    return matched

@@ -18,7 +18,6 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
-from services.reporting.app import key_matches
 from services.reporting.domain.timeline import build_thread_view
 from services.reporting.inbox.i18n import LANGUAGES
 from services.reporting.inbox.live import event_stream
@@ -38,6 +37,7 @@ from services.reporting.inbox.web import (
 )
 from shared.contracts import AgentCommand
 from shared.db.models import ActionRow
+from shared.http_auth import key_matches
 
 log = logging.getLogger(__name__)
 PRE_COOKIE = "sc_inbox_pre"

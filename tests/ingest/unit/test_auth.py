@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.ingest.domain.auth import bearer_token, key_matches
+from services.ingest.domain.auth import bearer_token
+from shared.http_auth import key_matches
 
 
 def test_bearer_token_extracts_only_bearer_tokens() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
-from services.reporting.app import key_matches
 from services.reporting.metrics import OTHER, BoundedLabel
+from shared.http_auth import key_matches
 
 
 def test_bounded_label_admits_the_first_values_then_collapses_to_other() -> None:
