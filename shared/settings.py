@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,11 @@ class Settings(BaseSettings):
     action_retry_base_s: float = Field(default=5.0, gt=0)
     action_retry_cap_s: float = Field(default=900.0, gt=0)
     action_lease_s: float = Field(default=120.0, gt=0)
-    """How long a call may be in flight before its outcome counts as unknown and is checked."""
+    """How long a call may be in flight before its outcome counts as unknown and is checked.
+
+    Longer than PLATFORM_TIMEOUT_S (checked): a shorter lease would let another responder take
+    over a call that is still running and post a second time.
+    """
     action_retry_interval_s: float = Field(default=2.0, gt=0)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_reset_s: float = Field(default=60.0, gt=0)
@@ -122,6 +126,16 @@ class Settings(BaseSettings):
     # --- logging --------------------------------------------------------------------------------
     log_level: str = "INFO"
     log_json: bool = True
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_call(self) -> Settings:
+        if self.action_lease_s <= self.platform_timeout_s:
+            raise ValueError(
+                f"ACTION_LEASE_S ({self.action_lease_s}) must exceed PLATFORM_TIMEOUT_S "
+                f"({self.platform_timeout_s}): a call still running when its lease ends could be "
+                "taken over by another responder and posted twice"
+            )
+        return self
 
     @field_validator("ingest_api_keys", "reporting_api_keys", "responder_api_keys", mode="before")
     @classmethod

@@ -113,14 +113,18 @@ class ActionDriver:
         self._adapters = adapters
         self._policy = policy
         self._clock = clock
+        self._performing: set[str] = set()
+        """Action ids this process is calling the platform for right now: never claimed again
+        while the call runs, even if it outlasts the lease (the lease guards other processes)."""
 
     async def settle(
         self, action_ids: Sequence[str], plans: Mapping[str, PlanItem] | None = None
     ) -> list[Settled]:
         """Drive the due rows among `action_ids`; returns every outcome recorded."""
         now = self._clock()
+        claimable = [a for a in action_ids if a not in self._performing]
         async with self._sessions() as session:
-            rows = await outbox.claim_due(session, action_ids, now)
+            rows = await outbox.claim_due(session, claimable, now)
             order = {aid: i for i, aid in enumerate(action_ids)}
             rows.sort(key=lambda r: order.get(r.action_id, 0))
             settled, perform = self._dispose(rows, plans or {}, now)
@@ -131,6 +135,15 @@ class ActionDriver:
             await session.commit()
         if not perform:
             return settled
+        calling = {p.row.action_id for p in perform}
+        self._performing |= calling
+        try:
+            return settled + await self._call_and_record(perform)
+        finally:
+            self._performing -= calling
+
+    async def _call_and_record(self, perform: list[_Perform]) -> list[Settled]:
+        """The platform calls, then their outcomes; nothing else claims these rows meanwhile."""
         try:
             results = await self._perform(perform)
         except Exception:
@@ -150,7 +163,7 @@ class ActionDriver:
         async with self._sessions() as session:
             await outbox.record(session, [o for _r, o in outcomes])
             await session.commit()
-        return settled + outcomes
+        return outcomes
 
     async def drive_due(self, limit: int = 200) -> int:
         """One pass of the retry loop: settle and publish what is due; returns rows touched."""

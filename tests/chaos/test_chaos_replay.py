@@ -185,6 +185,7 @@ async def test_sigkilled_triage_and_responder_lose_nothing_and_double_nothing(
             "ACCEPT_UNKNOWN_ACCOUNTS": "false",
             "FACEBOOK_GRAPH_URL": graph.url + meta.VERSION,
             "ACTION_LEASE_S": "3",
+            "PLATFORM_TIMEOUT_S": "2",
             "ACTION_RETRY_INTERVAL_S": "0.3",
             "ACTION_RETRY_BASE_S": "0.5",
             "SLA_RESYNC_S": "1",

@@ -92,16 +92,28 @@ class ModelClassifier:
 
     def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Classification]:
         """Scores for every label, in input order; one featurisation and one gather per batch."""
+        return [
+            Classification(
+                lang=lang, scores=finish_scores({k: round(v, 4) for k, v in scores.items()})
+            )
+            for lang, scores in self.raw_batch(items)
+        ]
+
+    def raw_batch(
+        self, items: Sequence[tuple[str, str | None]]
+    ) -> list[tuple[str, dict[str, float]]]:
+        """Language and label probabilities before `neutral`/`sentiment` and rounding.
+
+        What the HybridClassifier merges: it derives those two from the merged labels anyway.
+        """
         if not items:
             return []
         probs = self.head_probabilities([text for text, _ in items])
-        return [
-            Classification(lang=lang, scores=label_scores(probs, i, lang))
-            for i, lang in enumerate(
-                choose_language(float(probs["lang_de"][i]), fallback)
-                for i, (_, fallback) in enumerate(items)
-            )
-        ]
+        out = []
+        for i, (_, fallback) in enumerate(items):
+            lang = choose_language(float(probs["lang_de"][i]), fallback)
+            out.append((lang, raw_label_scores(probs, i, lang)))
+        return out
 
 
 def choose_language(p_de: float, fallback: str | None) -> str:
@@ -117,6 +129,12 @@ def choose_language(p_de: float, fallback: str | None) -> str:
 
 def label_scores(probs: Mapping[str, F32], i: int, lang: str) -> dict[str, float]:
     """Map head probabilities of row i onto the policy labels, using the heads of `lang`."""
+    raw = raw_label_scores(probs, i, lang)
+    return finish_scores({k: round(v, 4) for k, v in raw.items()})
+
+
+def raw_label_scores(probs: Mapping[str, F32], i: int, lang: str) -> dict[str, float]:
+    """The label probabilities of row i, unrounded, without `neutral` and `sentiment`."""
     p = {name: float(values[i]) for name, values in probs.items()}
     scores = dict.fromkeys(LABELS, 0.0)
     if lang == "de":
@@ -131,8 +149,7 @@ def label_scores(probs: Mapping[str, F32], i: int, lang: str) -> dict[str, float
         scores.update(split_offensive(p["offensive_en"], kinds))
         scores["complaint.product"] = p["complaint"]
     scores["abuse.spam"] = p["spam"]
-    scores = {k: round(v, 4) for k, v in scores.items()}
-    return finish_scores(scores)
+    return scores
 
 
 def split_offensive(offensive: float, kinds: Mapping[str, float]) -> dict[str, float]:

@@ -55,21 +55,19 @@ class HybridClassifier:
         """Both classifiers run once per batch; results stay in input order."""
         if not items:
             return []
-        learned = self._model.classify_batch(items)
-        ruled = [
-            self._rules.classify_in(text, m.lang)
-            for (text, _), m in zip(items, learned, strict=True)
-        ]
+        learned = self._model.raw_batch(items)
         return [
-            Classification(lang=m.lang, scores=merge_scores(m.scores, r.scores))
-            for m, r in zip(learned, ruled, strict=True)
+            Classification(
+                lang=lang, scores=merge_scores(scores, self._rules.classify_in(text, lang).scores)
+            )
+            for (text, _), (lang, scores) in zip(items, learned, strict=True)
         ]
 
 
 def merge_scores(model: Mapping[str, float], rules: Mapping[str, float]) -> dict[str, float]:
     """Pure merge of one comment's two score maps (see the module docstring)."""
     merged = {k: float(v) for k, v in rules.items()}
-    merged["abuse.spam"] = max(rules["abuse.spam"], model["abuse.spam"])
+    merged["abuse.spam"] = round(max(rules["abuse.spam"], model["abuse.spam"]), 4)
     offensive = max(model[label] for label in MODEL_ABUSE)
     kind = max(ABUSE_KINDS, key=lambda label: rules[label])
     if rules[kind] > 0:
