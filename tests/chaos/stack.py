@@ -10,31 +10,14 @@ from pathlib import Path
 from shared.settings import Settings
 from steam_connect import infra
 from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
+from tests.e2e.conftest import _env
 
 ROOT = Path(__file__).resolve().parents[2]
-INGEST_KEY = "chaos-ingest-key"
-REPORTING_KEY = "chaos-reporting-key"
-
-
 def service_env(settings: Settings, ports: dict[str, int], extra: dict[str, str]) -> dict[str, str]:
-    """Fast reclaim and retries, so recovery fits in a test; `extra` wins."""
-    env = dict(os.environ)
-    env.update(
-        REDIS_URL=settings.redis_url,
-        DATABASE_URL=settings.database_url,
-        STREAM_PREFIX=settings.stream_prefix,
-        INGEST_API_KEYS=INGEST_KEY,
-        REPORTING_API_KEYS=REPORTING_KEY,
-        CONSOLE_RECORD_PATH=str(settings.console_record_path),
-        ACCEPT_UNKNOWN_ACCOUNTS="true",
-        RECLAIM_IDLE_MS="2000",
-        RECLAIM_INTERVAL_S="0.3",
-        CONSUMER_BLOCK_MS="50",
-        HTTP_HOST="127.0.0.1",
-        LOG_JSON="false",
-        LOG_LEVEL="WARNING",
-        **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
-    )
+    """The end-to-end environment with a reclaim idle time a killed consumer can wait out and
+    quieter logs (thousands of comments); `extra` wins."""
+    env = _env(settings, ports)
+    env.update(RECLAIM_IDLE_MS="2000", RECLAIM_INTERVAL_S="0.3", LOG_LEVEL="WARNING")
     env.update(extra)
     return env
 

@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.settings import Settings
 from shared.streams.names import StreamNames
-from tests.chaos.stack import INGEST_KEY, ChaosStack, new_stack
+from tests.chaos.stack import ChaosStack, new_stack
+from tests.e2e.conftest import INGEST_KEY
 from tests.fakes.platforms import meta
 from tests.fakes.server import ServerThread
 

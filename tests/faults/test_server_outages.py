@@ -24,7 +24,8 @@ from shared.db.migrate import upgrade
 from shared.settings import Settings
 from shared.streams.names import StreamNames
 from steam_connect import infra
-from tests.chaos.stack import INGEST_KEY, ChaosStack, new_stack
+from tests.chaos.stack import ChaosStack, new_stack
+from tests.e2e.conftest import INGEST_KEY
 from tests.faults.servers import PrivatePostgres, PrivateRedis
 
 pytestmark = pytest.mark.e2e
