@@ -15,10 +15,9 @@ from services.ingest.connectors.common import (
     as_dict,
     as_id,
     as_list,
-    decode_json,
-    malformed,
     platform_time,
 )
+from services.ingest.connectors.meta import meta_entries
 from shared.contracts.comments import CommentChange
 
 VERBS: dict[str, CommentChange] = {"add": "created", "edited": "edited", "remove": "removed"}
@@ -27,19 +26,8 @@ IGNORED_VERBS = frozenset({"hide", "unhide"})
 
 def parse_feed(raw: bytes) -> Parsed:
     """Comments in a Page webhook body; raises `MalformedBody` / `InvalidComments` (4xx)."""
-    body = as_dict(decode_json(raw))
-    if body.get("object") != "page":
-        raise malformed("object", 'expected a Page webhook ("object": "page")')
-    entries = body.get("entry")
-    if not isinstance(entries, list):
-        raise malformed("entry", "expected a list of entries")
     parsed = Parsed()
-    for e, entry in enumerate(entries):
-        entry = as_dict(entry)
-        page_id = as_id(entry.get("id"))
-        if page_id is None:
-            parsed.fail(f"entry[{e}].id", "page id is missing")
-            continue
+    for e, entry, page_id in meta_entries(raw, parsed, expected_object="page", id_name="Page"):
         for c, change in enumerate(as_list(entry.get("changes"))):
             _change(parsed, f"entry[{e}].changes[{c}]", page_id, entry.get("time"), change)
     return parsed.result()

@@ -14,27 +14,16 @@ from services.ingest.connectors.common import (
     as_dict,
     as_id,
     as_list,
-    decode_json,
-    malformed,
     platform_time,
 )
+from services.ingest.connectors.meta import meta_entries
 
 
 def parse_comments(raw: bytes) -> Parsed:
     """Comments in an Instagram webhook body; raises `MalformedBody` / `InvalidComments`."""
-    body = as_dict(decode_json(raw))
-    if body.get("object") != "instagram":
-        raise malformed("object", 'expected an Instagram webhook ("object": "instagram")')
-    entries = body.get("entry")
-    if not isinstance(entries, list):
-        raise malformed("entry", "expected a list of entries")
     parsed = Parsed()
-    for e, entry in enumerate(entries):
-        entry = as_dict(entry)
-        account_id = as_id(entry.get("id"))
-        if account_id is None:
-            parsed.fail(f"entry[{e}].id", "Instagram account id is missing")
-            continue
+    entries = meta_entries(raw, parsed, expected_object="instagram", id_name="Instagram account")
+    for e, entry, account_id in entries:
         changes = as_list(entry.get("changes"))
         if "field" in entry:
             changes = [*changes, entry]
