@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import chain
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.adapters.signals import ReportingRepository
+from services.reporting.domain.risk import storm_topics
 from services.reporting.domain.signals import MessageSignal, signal_from_decision
 from services.reporting.domain.summary import (
     ExchangeSummary,
@@ -109,7 +111,8 @@ class DecisionHandler:
         since = min(s.at for s in signals) - self._config.window
         current = await repo.summaries(by_thread)
         history = await repo.thread_messages(by_thread, since)
-        account = await repo.account_messages({s.account_id for s in signals}, since)
+        raised = storm_topics(chain(signals, *history.values()))
+        topics = await repo.account_topics({s.account_id for s in signals}, raised, since)
         out: list[Rescored] = []
         for thread_id, mine in by_thread.items():
             fresh = [m for m in mine if m.decision_id in new_ids]
@@ -117,7 +120,7 @@ class DecisionHandler:
             summary: ExchangeSummary | None = current.get(thread_id)
             if fresh or summary is None:
                 summary = fold_messages(summary, fresh or mine, due[latest.decision_id])
-            out.append(rescore(summary, history.get(thread_id, mine), account, self._config))
+            out.append(rescore(summary, history.get(thread_id, mine), topics, self._config))
         return out
 
     def _count(

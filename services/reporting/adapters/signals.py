@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, select
+from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.reporting.domain.risk import NEGATIVE, TopicIndex
 from services.reporting.domain.signals import MessageSignal
 from services.reporting.domain.summary import ExchangeSummary
 from shared.contracts import SlaTimerEvent
@@ -22,31 +24,26 @@ from shared.db.models import (
 _SUMMARY_FIELDS = tuple(ExchangeSummary.__dataclass_fields__)
 
 
-def _signal(r: ReportingMessageRow) -> MessageSignal:
-    return MessageSignal(
-        decision_id=r.decision_id,
-        thread_id=r.thread_id,
-        platform=r.platform,
-        account_id=r.account_id,
-        comment_id=r.comment_id,
-        author_id=r.author_id,
-        at=r.at,
-        negativity=r.negativity,
-        toxicity=r.toxicity,
-        category=r.category,
-        topics=tuple(str(t) for t in r.topics),
-        improvement=r.improvement,
-        text=r.text,
-    )
+_MESSAGES = table_of(ReportingMessageRow)
+_EXCHANGES = table_of(ReportingExchangeRow)
+_SIGNAL_COLUMNS = [_MESSAGES.c[name] for name in MessageSignal.__dataclass_fields__]
+"""Reads select columns through Core: ORM instances cost more than the query on these paths."""
 
 
-def _summary(r: ReportingExchangeRow) -> ExchangeSummary:
-    values = {name: getattr(r, name) for name in _SUMMARY_FIELDS}
-    values["risk_reasons"] = tuple(r.risk_reasons)
+def _signal(r: Row[Any]) -> MessageSignal:
+    values = r._asdict()
+    values["topics"] = tuple(str(t) for t in values["topics"])
+    return MessageSignal(**values)
+
+
+def _summary(r: Row[Any]) -> ExchangeSummary:
+    values = r._asdict()
+    values["risk_reasons"] = tuple(values["risk_reasons"])
     return ExchangeSummary(**values)
 
 ACCOUNT_WINDOW_ROWS = 500
-"""Newest negative messages per account read for one batch's storm feature."""
+"""Newest negative messages per account read for one batch's storm feature (only those raising
+a topic of the batch)."""
 
 
 class ReportingRepository:
@@ -60,21 +57,19 @@ class ReportingRepository:
         if not signals:
             return set()
         rows = [{**vars(s), "topics": list(s.topics)} for s in signals]
-        table = table_of(ReportingMessageRow)
         stmt = (
-            insert(table)
+            insert(_MESSAGES)
             .on_conflict_do_nothing(index_elements=["decision_id"])
-            .returning(table.c.decision_id)
+            .returning(_MESSAGES.c.decision_id)
         )
         return set((await self._session.execute(stmt, rows)).scalars())
 
     async def thread_messages(
         self, thread_ids: Iterable[str], since: datetime
     ) -> dict[str, list[MessageSignal]]:
-        rows = await self._session.scalars(
-            select(ReportingMessageRow).where(
-                ReportingMessageRow.thread_id.in_(list(thread_ids)),
-                ReportingMessageRow.at >= since,
+        rows = await self._session.execute(
+            select(*_SIGNAL_COLUMNS).where(
+                _MESSAGES.c.thread_id.in_(list(thread_ids)), _MESSAGES.c.at >= since
             )
         )
         grouped: dict[str, list[MessageSignal]] = {}
@@ -82,34 +77,44 @@ class ReportingRepository:
             grouped.setdefault(r.thread_id, []).append(_signal(r))
         return grouped
 
-    async def account_messages(
-        self, account_ids: Iterable[str], since: datetime, *, newest: int = ACCOUNT_WINDOW_ROWS
-    ) -> list[MessageSignal]:
-        """Each account's newest negative messages since `since`, newest first, at most `newest`.
+    async def account_topics(
+        self,
+        account_ids: Iterable[str],
+        topics: Collection[str],
+        since: datetime,
+        *,
+        newest: int = ACCOUNT_WINDOW_ROWS,
+    ) -> TopicIndex:
+        """Where the accounts' negative messages since `since` raised any of `topics`.
 
-        The storm feature is full after a handful of exchanges, so in a storm the newest rows
-        are all it reads; the bound keeps one batch from loading an account's whole hour.
+        At most the `newest` such messages per account: the storm feature is full after a
+        handful of exchanges, so in a storm the newest rows are all it needs, and the bound
+        keeps one batch from loading an account's whole hour.
         """
-        signals: list[MessageSignal] = []
+        entries: list[tuple[str, datetime, str, Iterable[str]]] = []
+        if not topics:
+            return TopicIndex.raised_in(entries)
+        c = _MESSAGES.c
         for account_id in sorted(set(account_ids)):
-            rows = await self._session.scalars(
-                select(ReportingMessageRow)
+            rows = await self._session.execute(
+                select(c.account_id, c.at, c.thread_id, c.topics)
                 .where(
-                    ReportingMessageRow.account_id == account_id,
-                    ReportingMessageRow.at >= since,
-                    ReportingMessageRow.negativity >= 0.5,
+                    c.account_id == account_id,
+                    c.at >= since,
+                    c.negativity >= NEGATIVE,
+                    c.topics.has_any(array(sorted(topics))),
                 )
-                .order_by(ReportingMessageRow.at.desc())
+                .order_by(c.at.desc())
                 .limit(newest)
             )
-            signals += [_signal(r) for r in rows]
-        return signals
+            entries += [(r.account_id, r.at, r.thread_id, r.topics) for r in rows]
+        return TopicIndex.raised_in(entries)
 
     async def summaries(self, thread_ids: Iterable[str]) -> dict[str, ExchangeSummary]:
         """Locks the rows, so two consumers never fold the same exchange at once."""
-        rows = await self._session.scalars(
-            select(ReportingExchangeRow)
-            .where(ReportingExchangeRow.thread_id.in_(sorted(thread_ids)))
+        rows = await self._session.execute(
+            select(*[_EXCHANGES.c[name] for name in _SUMMARY_FIELDS])
+            .where(_EXCHANGES.c.thread_id.in_(sorted(thread_ids)))
             .with_for_update()
         )
         return {r.thread_id: _summary(r) for r in rows}
@@ -118,7 +123,7 @@ class ReportingRepository:
         if not summaries:
             return
         rows = [{**vars(s), "risk_reasons": list(s.risk_reasons)} for s in summaries]
-        stmt = insert(table_of(ReportingExchangeRow))
+        stmt = insert(_EXCHANGES)
         stmt = stmt.on_conflict_do_update(
             index_elements=["thread_id"],
             set_={name: stmt.excluded[name] for name in _SUMMARY_FIELDS if name != "thread_id"},

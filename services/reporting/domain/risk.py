@@ -7,7 +7,7 @@ explains itself as "points per feature". No I/O and no clock: the caller passes 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
@@ -98,29 +98,83 @@ def _engagement(msgs: Sequence[MessageSignal], now: datetime) -> tuple[float, st
     return _clip(growth / 4), f"{recent} replies by others in the last burst, {before} before"
 
 
-def _storm(msgs: Sequence[MessageSignal], others: Iterable[MessageSignal]) -> tuple[float, str]:
+@dataclass(frozen=True)
+class TopicIndex:
+    """Where each complaint topic was raised lately, per account, newest first.
+
+    Built once per batch from the account's recent negative messages, so the storm feature of
+    an exchange reads only the threads of the topics it raises: in a storm the account has
+    thousands of recent messages, and scanning them for every exchange made scoring quadratic
+    exactly when it matters.
+    """
+
+    raised: Mapping[tuple[str, str], tuple[tuple[datetime, str], ...]]
+
+    @classmethod
+    def of(cls, messages: Iterable[MessageSignal]) -> TopicIndex:
+        """From messages; only negative ones count."""
+        return cls.raised_in(
+            (m.account_id, m.at, m.thread_id, m.topics)
+            for m in messages
+            if m.negativity >= NEGATIVE
+        )
+
+    @classmethod
+    def raised_in(
+        cls, entries: Iterable[tuple[str, datetime, str, Iterable[str]]]
+    ) -> TopicIndex:
+        """From (account id, time, thread id, topics) of negative messages."""
+        raised: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
+        for account_id, at, thread_id, topics in entries:
+            for topic in topics:
+                raised[(account_id, topic)].append((at, thread_id))
+        return cls(
+            {key: tuple(sorted(v, key=lambda p: p[0], reverse=True)) for key, v in raised.items()}
+        )
+
+    def threads(
+        self, account_id: str, topic: str, *, since: datetime, until: datetime
+    ) -> Iterator[str]:
+        """Threads that raised `topic` in [since, until], newest first (repeats included)."""
+        for at, thread_id in self.raised.get((account_id, topic), ()):
+            if at < since:
+                return
+            if at <= until:
+                yield thread_id
+
+
+NO_TOPICS = TopicIndex({})
+
+
+def storm_topics(messages: Iterable[MessageSignal]) -> set[str]:
+    """The complaint keywords a storm can be about: a category alone is not one."""
+    return {t for m in messages for t in m.topics if not t.startswith("category:")}
+
+
+def _storm(
+    msgs: Sequence[MessageSignal],
+    own: set[str],
+    topics: TopicIndex,
+    now: datetime,
+    window: timedelta,
+) -> tuple[float, str]:
     """The same complaint keyword in several exchanges of the account at once.
 
-    Stops counting a topic at STORM_FULL exchanges, where the feature is at its maximum: in a
-    storm the account has thousands of recent messages, and reading them all for every
-    exchange would make scoring quadratic exactly when it matters.
+    Stops counting a topic at STORM_FULL exchanges, where the feature is at its maximum.
     """
-    mine = {t for m in msgs[-RECENT:] for t in m.topics if not t.startswith("category:")}
+    mine = storm_topics(msgs[-RECENT:])
     threads: dict[str, set[str]] = defaultdict(set)
     for m in msgs:
         for t in m.topics:
             if t in mine:
                 threads[t].add(m.thread_id)
-    open_topics = set(mine)
-    for m in others:
-        if not open_topics:
-            break
-        if m.negativity < NEGATIVE:
-            continue
-        for t in open_topics.intersection(m.topics):
-            threads[t].add(m.thread_id)
-            if len(threads[t]) >= STORM_FULL:
-                open_topics.discard(t)
+    account_id = msgs[-1].account_id if msgs else ""
+    for t in sorted(mine):
+        for thread_id in topics.threads(account_id, t, since=now - window, until=now):
+            if thread_id not in own:
+                threads[t].add(thread_id)
+                if len(threads[t]) >= STORM_FULL:
+                    break
     if not threads:
         return 0.0, "no shared complaint topic"
     topic, where = max(threads.items(), key=lambda kv: (len(kv[1]), kv[0]))
@@ -139,24 +193,16 @@ def _sla(due_at: datetime | None, sla_state: str | None, now: datetime) -> tuple
 
 def score_exchange(
     thread: Sequence[MessageSignal],
-    account_recent: Sequence[MessageSignal],
+    topics: TopicIndex,
     *,
     sla_due_at: datetime | None,
     sla_state: str | None,
     now: datetime,
     window: timedelta,
 ) -> RiskScore:
-    """The exchange's risk at `now` from its messages in `window` and the account's others.
-
-    `account_recent` is best given newest first: the storm feature stops reading it early.
-    """
+    """The exchange's risk at `now` from its messages in `window` and the account's topics."""
     msgs = sorted((m for m in thread if now - window <= m.at <= now), key=lambda m: m.at)
     own = {m.thread_id for m in thread}
-    others = (
-        m
-        for m in account_recent
-        if now - window <= m.at <= now and m.thread_id not in own
-    )
     values = {
         "negativity": _negativity(msgs),
         "negativity_trend": _trend(msgs),
@@ -164,7 +210,7 @@ def score_exchange(
         "negative_authors": _authors(msgs),
         "toxicity_rise": _toxicity(msgs),
         "engagement_growth": _engagement(msgs, now),
-        "storm": _storm(msgs, others),
+        "storm": _storm(msgs, own, topics, now, window),
         "sla_proximity": _sla(sla_due_at, sla_state, now),
     }
     reasons = [

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from services.reporting.domain.risk import RiskScore, alert_step, band, score_exchange
+from services.reporting.domain.risk import RiskScore, TopicIndex, alert_step, band, score_exchange
 from services.reporting.domain.signals import MessageSignal
 from shared.contracts import SlaTimerEvent
 
@@ -112,14 +112,14 @@ def fold_messages(
 def rescore(
     s: ExchangeSummary,
     thread: Sequence[MessageSignal],
-    account_recent: Sequence[MessageSignal],
+    topics: TopicIndex,
     config: RiskConfig,
 ) -> Rescored:
     """Scores at the exchange's latest message (event time, so replays score the same)."""
     now = s.last_customer_at
     risk = score_exchange(
         thread,
-        account_recent,
+        topics,
         sla_due_at=s.sla_due_at,
         sla_state=s.sla_state,
         now=now,

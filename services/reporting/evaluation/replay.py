@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.reporting.domain.risk import alert_step, score_exchange
+from services.reporting.domain.risk import TopicIndex, alert_step, score_exchange
 from services.reporting.domain.signals import MessageSignal, signal_from_decision
 from shared.contracts import DecisionMade
 
@@ -41,7 +41,7 @@ def replay(
         recent = [m for m in account if now - m.at <= window and m.thread_id != signal.thread_id]
         risk = score_exchange(
             by_thread[signal.thread_id],
-            recent,
+            TopicIndex.of(recent),
             sla_due_at=decision.sla_due_at,
             sla_state="started" if decision.sla_due_at else None,
             now=now,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.responder.domain.tone import check_tone
+from services.responder.domain.tone import _ANY_PHRASE, _COMPILED, check_tone
 
 CALM_EN = "Hi Jane, we are sorry about this. Please message us and we will help right away."
 CALM_DE = "Hallo Jane, das tut uns leid. Bitte schreiben Sie uns, wir helfen Ihnen sofort."
@@ -64,3 +66,21 @@ def test_shouting_punctuation_is_not_calm() -> None:
 def test_every_reason_is_reported() -> None:
     verdict = check_tone("As we already said: your fault. lol", humour_allowed=False)
     assert len(verdict.reasons) == 3
+
+
+_PHRASES = [phrase for _lang, _cat, phrase, _pattern in _COMPILED]
+
+
+@given(
+    st.lists(
+        st.sampled_from([*_PHRASES, "we", "help", "sorry", "x", "", "!", "yeah", "sie"]),
+        max_size=8,
+    ),
+    st.sampled_from([" ", "", ", ", "-", "ä"]),
+)
+def test_the_one_pass_screen_finds_every_draft_a_single_phrase_would(
+    words: list[str], glue: str
+) -> None:
+    """The screen may only skip the per-phrase patterns when none of them would match."""
+    text = glue.join(words)
+    assert bool(_ANY_PHRASE.search(text)) == any(p.search(text) for *_, p in _COMPILED)
