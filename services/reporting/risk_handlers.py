@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from itertools import chain
 from datetime import datetime
+from itertools import chain
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
