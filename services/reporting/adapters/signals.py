@@ -20,6 +20,7 @@ from shared.db.models import (
     ReportingTimerEventRow,
     table_of,
 )
+from shared.db.sql import one_of
 
 _SUMMARY_FIELDS = tuple(ExchangeSummary.__dataclass_fields__)
 
@@ -111,10 +112,15 @@ class ReportingRepository:
         return TopicIndex.raised_in(entries)
 
     async def summaries(self, thread_ids: Iterable[str]) -> dict[str, ExchangeSummary]:
-        """Locks the rows, so two consumers never fold the same exchange at once."""
+        """Locks the rows, so two consumers never fold the same exchange at once.
+
+        In thread id order, as `save_summaries` writes: reporting's decision, timer and action
+        consumers run concurrently, and locks taken in scan order deadlocked them.
+        """
         rows = await self._session.execute(
             select(*[_EXCHANGES.c[name] for name in _SUMMARY_FIELDS])
-            .where(_EXCHANGES.c.thread_id.in_(sorted(thread_ids)))
+            .where(one_of(_EXCHANGES.c.thread_id, set(thread_ids)))
+            .order_by(_EXCHANGES.c.thread_id)
             .with_for_update()
         )
         return {r.thread_id: _summary(r) for r in rows}
@@ -122,7 +128,10 @@ class ReportingRepository:
     async def save_summaries(self, summaries: Sequence[ExchangeSummary]) -> None:
         if not summaries:
             return
-        rows = [{**vars(s), "risk_reasons": list(s.risk_reasons)} for s in summaries]
+        rows = [
+            {**vars(s), "risk_reasons": list(s.risk_reasons)}
+            for s in sorted(summaries, key=lambda s: s.thread_id)
+        ]
         stmt = insert(_EXCHANGES)
         stmt = stmt.on_conflict_do_update(
             index_elements=["thread_id"],

@@ -219,10 +219,17 @@ def to_request(row: ActionRow) -> ActionRequest:
 
 
 async def lock_many(session: AsyncSession, action_ids: Sequence[str]) -> dict[str, ActionRow]:
-    """The rows agent commands are about, locked until commit: one query per command batch."""
+    """The rows agent commands are about, locked until commit: one query per command batch.
+
+    Locked in id order, so two batches sharing actions cannot deadlock."""
     if not action_ids:
         return {}
-    stmt = select(ActionRow).where(ActionRow.action_id.in_(action_ids)).with_for_update()
+    stmt = (
+        select(ActionRow)
+        .where(ActionRow.action_id.in_(action_ids))
+        .order_by(ActionRow.action_id)
+        .with_for_update()
+    )
     return {row.action_id: row for row in (await session.scalars(stmt)).all()}
 
 
