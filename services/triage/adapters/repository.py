@@ -22,6 +22,7 @@ from services.triage.domain.batch import AuthorKey
 from services.triage.domain.context import AuthorRecord, Exchange
 from shared.contracts import DecisionMade
 from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow, table_of
+from shared.db.sql import one_of
 
 _EXCHANGE_FIELDS = (
     "thread_id",
@@ -38,6 +39,9 @@ _EXCHANGE_FIELDS = (
     "escalated_at",
     "manual",
 )
+_EXCHANGES = table_of(ExchangeRow)
+_AUTHORS = table_of(AuthorRecordRow)
+"""Reads select columns through Core: building ORM instances cost more than the queries."""
 
 
 class TriageRepository:
@@ -70,13 +74,12 @@ class TriageRepository:
     async def exchanges(self, thread_ids: Collection[str]) -> dict[str, Exchange]:
         if not thread_ids:
             return {}
-        rows = await self._session.scalars(
-            select(ExchangeRow).where(ExchangeRow.thread_id.in_(list(thread_ids)))
+        rows = await self._session.execute(
+            select(*[_EXCHANGES.c[name] for name in _EXCHANGE_FIELDS]).where(
+                one_of(_EXCHANGES.c.thread_id, thread_ids)
+            )
         )
-        return {
-            row.thread_id: Exchange(**{name: getattr(row, name) for name in _EXCHANGE_FIELDS})
-            for row in rows
-        }
+        return {row.thread_id: Exchange(**row._asdict()) for row in rows}
 
     async def authors(self, keys: Collection[AuthorKey]) -> dict[AuthorKey, AuthorRecord]:
         if not keys:
@@ -88,15 +91,14 @@ class TriageRepository:
         for (platform, account_id), authors in sorted(by_page.items()):
             # One page at a time: a row-value IN list only narrows the primary key by page,
             # then filters every author the page ever had.
-            rows = await self._session.scalars(
-                select(AuthorRecordRow).where(
-                    AuthorRecordRow.platform == platform,
-                    AuthorRecordRow.account_id == account_id,
-                    AuthorRecordRow.author_id.in_(authors),
+            c = _AUTHORS.c
+            rows = await self._session.execute(
+                select(c.author_id, c.strikes, c.blocked, c.last_offence_at).where(
+                    c.platform == platform, c.account_id == account_id, c.author_id.in_(authors)
                 )
             )
             for row in rows:
-                found[(row.platform, row.account_id, row.author_id)] = AuthorRecord(
+                found[(platform, account_id, row.author_id)] = AuthorRecord(
                     strikes=row.strikes, blocked=row.blocked, last_offence_at=row.last_offence_at
                 )
         return found
@@ -120,7 +122,7 @@ class TriageRepository:
         rows = [{name: getattr(ex, name) for name in _EXCHANGE_FIELDS} for ex in exchanges]
         if not rows:
             return
-        stmt = insert(table_of(ExchangeRow))
+        stmt = insert(_EXCHANGES)
         updates = {name: stmt.excluded[name] for name in _EXCHANGE_FIELDS if name != "thread_id"}
         await self._session.execute(
             stmt.on_conflict_do_update(index_elements=["thread_id"], set_=updates), rows

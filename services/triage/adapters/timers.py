@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.triage.domain.timers import Timer, timer_event_id
 from shared.contracts import SlaTimerEvent, TimerStatus
-from shared.db.models import SlaTimerRow
+from shared.db.models import SlaTimerRow, table_of
 
 _TIMER_FIELDS = (
     "timer_id",
@@ -35,6 +35,7 @@ _TIMER_FIELDS = (
     "due_at",
     "state",
 )
+_TIMERS = table_of(SlaTimerRow)
 
 
 def to_timer(row: SlaTimerRow) -> Timer:
@@ -48,14 +49,15 @@ class TimerRepository:
     async def pending_by_thread(self, thread_ids: Collection[str]) -> dict[str, list[Timer]]:
         if not thread_ids:
             return {}
-        rows = await self._session.scalars(
-            select(SlaTimerRow)
-            .where(SlaTimerRow.thread_id.in_(list(thread_ids)), SlaTimerRow.state == "pending")
-            .order_by(SlaTimerRow.started_at)
+        c = _TIMERS.c
+        rows = await self._session.execute(
+            select(*[c[name] for name in _TIMER_FIELDS])
+            .where(c.thread_id.in_(list(thread_ids)), c.state == "pending")
+            .order_by(c.started_at)
         )
         by_thread: dict[str, list[Timer]] = defaultdict(list)
         for row in rows:
-            by_thread[row.thread_id].append(to_timer(row))
+            by_thread[row.thread_id].append(Timer(**row._asdict()))
         return dict(by_thread)
 
     async def pending_for_decisions(self, decision_ids: Collection[str]) -> list[Timer]:
