@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from shared.db.migrate import upgrade
@@ -210,6 +211,37 @@ async def offered_load(url: str, run: str, rate: int, seconds: float) -> None:
         await asyncio.gather(*pending)
 
 
+async def batch_totals(procs: dict[str, ServiceProcess]) -> dict[str, tuple[float, float]]:
+    """Per "service stream" consumer: (batches, entries) so far, from each service's /metrics."""
+    totals: dict[str, tuple[float, float]] = {}
+    async with httpx.AsyncClient(timeout=10) as client:
+        for name, proc in procs.items():
+            text = (await client.get(f"{proc.base_url}/metrics")).text
+            for family in text_string_to_metric_families(text):
+                if family.name != "sc_stream_batch_size":
+                    continue
+                for sample in family.samples:
+                    key = f"{name} {sample.labels['stream']}"
+                    count, total = totals.get(key, (0.0, 0.0))
+                    if sample.name.endswith("_count"):
+                        totals[key] = (sample.value, total)
+                    elif sample.name.endswith("_sum"):
+                        totals[key] = (count, sample.value)
+    return totals
+
+
+def mean_batches(
+    before: dict[str, tuple[float, float]], after: dict[str, tuple[float, float]]
+) -> dict[str, float]:
+    """Mean entries per batch between two `batch_totals` readings."""
+    means = {}
+    for key, (count, total) in sorted(after.items()):
+        count0, total0 = before.get(key, (0.0, 0.0))
+        if count > count0:
+            means[key] = (total - total0) / (count - count0)
+    return means
+
+
 def service_env(settings: Settings, ports: dict[str, int], console: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -271,10 +303,12 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
                 (names.actions, str(Group.REPORTING)),
                 (names.actions, str(Group.TRIAGE)),
             ]
+            before = await batch_totals(procs)
             began = time.perf_counter()
             await flood(procs["ingest"].base_url, run, N, offset=N)
             await wait_drained(redis, all_groups)
             result["end_to_end"] = N / (time.perf_counter() - began)
+            result["end_to_end_mean_batch"] = mean_batches(before, await batch_totals(procs))
             say(f"end to end {result['end_to_end']:,.0f} comments/s")
             await offered_load(procs["ingest"].base_url, run, RATE, LOAD_S)
             await wait_drained(redis, all_groups)
@@ -322,6 +356,8 @@ def table(r: dict[str, Any]) -> str:
     lines.append(
         f"| end to end, 4 services | {e2e:,.0f} comments/s | >= 1,000 | {'ok' if e2e >= 1000 else 'MISSED'} |"
     )
+    batches = ", ".join(f"{k} {v:.0f}" for k, v in r["end_to_end_mean_batch"].items())
+    lines.append(f"| mean batch end to end (entries) | {batches} | - | - |")
     for kind, s in r["latency_ms"].items():
         verdict = ("ok" if s["p99"] <= 250 else "MISSED") if kind == "decision" else "-"
         target = "p99 <= 250 ms" if kind == "decision" else "-"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from redis.asyncio import Redis
@@ -15,6 +15,13 @@ STREAM_MESSAGES = Counter(
     "sc_stream_messages_total",
     "Stream entries handled by a consumer group, by outcome.",
     ["stream", "group", "outcome"],
+)
+BATCH_SIZE = Histogram(
+    "sc_stream_batch_size",
+    "Entries per batch a consumer handed its handler: small batches under load mean per-batch "
+    "costs (transaction, round trips) dominate.",
+    ["stream", "group"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000),
 )
 DEAD_LETTERED = Counter(
     "sc_dead_lettered_total",

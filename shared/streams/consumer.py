@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.metrics import DEAD_LETTERED, STREAM_MESSAGES
+from shared.metrics import BATCH_SIZE, DEAD_LETTERED, STREAM_MESSAGES
 from shared.streams.codec import UndecodableEntry, decode
 from shared.streams.outages import DependencyDown, is_outage
 
@@ -164,6 +164,7 @@ class StreamConsumer(Generic[EventT]):
         if bad:
             await self._dead_letter_entries(bad, attempts)
         if good:
+            BATCH_SIZE.labels(self._logical, self.group).observe(len(good))
             await self._handler(good)
             STREAM_MESSAGES.labels(self._logical, self.group, "processed").inc(len(good))
 
