@@ -52,9 +52,7 @@ class Timekeeper:
         items: list[tuple[str, Envelope]] = list(extra)
         for row in rows:
             items.extend((self._names.timers, event) for event in events_of(row))
-        published = await self.index.publish_once(items)
-        await self.index.forget(r.timer_id for r in rows if r.state != "pending")
-        await self.index.schedule(rows)
+        published = await self.index.publish_and_index(items, rows)
         if rows:
             async with self._sessions() as session:
                 await TimerRepository(session).mark_published(rows)

@@ -63,16 +63,7 @@ class TimerIndex:
         self._script = redis.register_script(_PUBLISH_ONCE)
 
     async def schedule(self, rows: Iterable[SlaTimerRow]) -> None:
-        mapping: dict[str, float] = {}
-        for row in rows:
-            mapping.update(points_of(row))
-        if mapping:
-            await self._redis.zadd(self.key, mapping)
-
-    async def forget(self, timer_ids: Iterable[str]) -> None:
-        members = [member(t, p) for t in timer_ids for p in ("due", "soon")]
-        if members:
-            await self._redis.zrem(self.key, *members)
+        await self.publish_and_index((), rows)
 
     async def remove(self, members: Sequence[str]) -> None:
         if members:
@@ -82,8 +73,12 @@ class TimerIndex:
         raw = await self._redis.zrangebyscore(self.key, "-inf", now.timestamp(), start=0, num=limit)
         return [m.decode() if isinstance(m, bytes) else str(m) for m in raw]
 
-    async def publish_once(self, items: Iterable[tuple[str, Envelope]]) -> int:
-        """XADD each (stream, event) unless its event id was published before; one pipeline."""
+    async def publish_and_index(
+        self, items: Iterable[tuple[str, Envelope]], rows: Iterable[SlaTimerRow]
+    ) -> int:
+        """In one pipeline, in this order: XADD each (stream, event) unless its event id was
+        published before, drop the index points of settled rows, add those of pending ones.
+        Returns how many events were new."""
         pipe = self._redis.pipeline(transaction=False)
         count = 0
         for stream, event in items:
@@ -95,7 +90,18 @@ class TimerIndex:
                 client=pipe,
             )
             count += 1
-        if count == 0:
+        settled: list[str] = []
+        points: dict[str, float] = {}
+        for row in rows:
+            if row.state == "pending":
+                points.update(points_of(row))
+            else:
+                settled += [member(row.timer_id, "due"), member(row.timer_id, "soon")]
+        if settled:
+            pipe.zrem(self.key, *settled)
+        if points:
+            pipe.zadd(self.key, points)
+        if not (count or settled or points):
             return 0
         results = await pipe.execute()
-        return sum(1 for r in results if r)
+        return sum(1 for r in results[:count] if r)
