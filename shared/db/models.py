@@ -98,13 +98,11 @@ class DecisionRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     policy_version: Mapped[str] = mapped_column(String(40))
     lang: Mapped[str] = mapped_column(String(8))
-    labels: Mapped[list[Any]]
-    scores: Mapped[dict[str, Any]]
     category: Mapped[str | None] = mapped_column(String(60))
     sla_due_at: Mapped[datetime | None]
-    actions: Mapped[list[Any]]
     event: Mapped[dict[str, Any]]
-    """The published DecisionMade event, so a redelivery republishes exactly the same thing."""
+    """The published DecisionMade event, so a redelivery republishes exactly the same thing; its
+    labels, scores and planned actions live only here."""
     decided_at: Mapped[datetime]
 
 

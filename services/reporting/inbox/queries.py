@@ -225,7 +225,7 @@ def evidence_export(
                 "comment_id": d.comment_id,
                 "rule_id": d.rule_id,
                 "reason": d.reason,
-                "labels": list(d.labels),
+                "labels": list(d.event["labels"]),
                 "decided_at": d.decided_at.isoformat(),
             }
             for d in decisions

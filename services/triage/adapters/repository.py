@@ -163,7 +163,6 @@ class TriageRepository:
 
 def _decision_row(event: DecisionMade, decided_at: datetime) -> dict[str, Any]:
     comment = event.comment
-    body = event.model_dump(mode="json")
     return {
         "decision_id": event.decision_id,
         "comment_event_id": event.comment_event_id,
@@ -175,11 +174,8 @@ def _decision_row(event: DecisionMade, decided_at: datetime) -> dict[str, Any]:
         "reason": event.reason,
         "policy_version": event.policy_version,
         "lang": event.lang,
-        "labels": body["labels"],
-        "scores": body["scores"],
         "category": event.category,
         "sla_due_at": event.sla_due_at,
-        "actions": body["actions"],
-        "event": body,
+        "event": event.model_dump(mode="json"),
         "decided_at": decided_at,
     }

@@ -118,11 +118,8 @@ async def store_decision(engine: AsyncEngine, decision: DecisionMade) -> None:
                 reason=decision.reason,
                 policy_version=decision.policy_version,
                 lang=decision.lang,
-                labels=decision.labels,
-                scores=decision.scores,
                 category=decision.category,
                 sla_due_at=decision.sla_due_at,
-                actions=[a.model_dump(mode="json") for a in decision.actions],
                 event=decision.model_dump(mode="json"),
                 decided_at=decision.occurred_at,
             )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from faststream.redis import RedisBroker
+from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from shared.contracts import Author, Comment, CommentReceived
@@ -46,10 +47,16 @@ async def _until(predicate: Callable[[], Awaitable[bool]]) -> None:
         await asyncio.sleep(0.05)
 
 
+def _batch_metric(suffix: str) -> float:
+    labels = {"stream": "comments", "group": "test"}
+    return REGISTRY.get_sample_value(f"sc_stream_batch_size_{suffix}", labels) or 0.0
+
+
 async def test_entries_published_before_start_are_consumed_and_failures_reclaimed(
     redis: Redis, redis_url: str, stream_prefix: str
 ) -> None:
     names = StreamNames(stream_prefix)
+    batches_before, entries_before = _batch_metric("count"), _batch_metric("sum")
     publisher = EventPublisher(redis, maxlen=10_000)
     seen: list[str] = []
     failures = {"c3": 2}  # c3 fails twice, then succeeds on the third delivery
@@ -101,6 +108,9 @@ async def test_entries_published_before_start_are_consumed_and_failures_reclaime
         assert {r["group"] for r in records} == {"test"}
         assert any("not JSON" in r["error"] for r in records)
         assert any("ValidationError" in r["error"] for r in records)
+        # Every handler call is observed with its size, failed ones and retries included.
+        assert _batch_metric("count") - batches_before >= 2
+        assert _batch_metric("sum") - entries_before >= 6 + 2
     finally:
         stop.set()
         await broker.stop()
