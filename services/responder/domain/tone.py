@@ -159,10 +159,16 @@ per draft made the tone guard the responder's largest cost. Only a hit runs the 
 patterns, which name every phrase (overlapping ones included)."""
 
 
+_ANY_HUMOUR_WORD = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(w) for w in HUMOUR_WORDS) + r")(?!\w)"
+)
+
+
 def _humour_markers(text: str) -> Iterable[str]:
-    for word, pattern in _HUMOUR_WORD_PATTERNS:
-        if pattern.search(text):
-            yield word
+    if _ANY_HUMOUR_WORD.search(text):
+        for word, pattern in _HUMOUR_WORD_PATTERNS:
+            if pattern.search(text):
+                yield word
     for symbol in HUMOUR_SYMBOLS:
         if symbol in text:
             yield symbol

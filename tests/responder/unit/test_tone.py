@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.responder.domain.tone import _ANY_PHRASE, _COMPILED, check_tone
+from services.responder.domain.tone import (
+    _ANY_HUMOUR_WORD,
+    _ANY_PHRASE,
+    _COMPILED,
+    _HUMOUR_WORD_PATTERNS,
+    HUMOUR_WORDS,
+    check_tone,
+)
 
 CALM_EN = "Hi Jane, we are sorry about this. Please message us and we will help right away."
 CALM_DE = "Hallo Jane, das tut uns leid. Bitte schreiben Sie uns, wir helfen Ihnen sofort."
@@ -69,18 +76,25 @@ def test_every_reason_is_reported() -> None:
 
 
 _PHRASES = [phrase for _lang, _cat, phrase, _pattern in _COMPILED]
+_SCREENS = [
+    (_ANY_PHRASE, [pattern for *_, pattern in _COMPILED]),
+    (_ANY_HUMOUR_WORD, [pattern for _word, pattern in _HUMOUR_WORD_PATTERNS]),
+]
 
 
 @given(
     st.lists(
-        st.sampled_from([*_PHRASES, "we", "help", "sorry", "x", "", "!", "yeah", "sie"]),
+        st.sampled_from(
+            [*_PHRASES, *HUMOUR_WORDS, "we", "help", "sorry", "x", "", "!", "yeah", "sie", "lolita"]
+        ),
         max_size=8,
     ),
     st.sampled_from([" ", "", ", ", "-", "ä"]),
 )
-def test_the_one_pass_screen_finds_every_draft_a_single_phrase_would(
+def test_the_one_pass_screens_find_every_draft_a_single_phrase_would(
     words: list[str], glue: str
 ) -> None:
-    """The screen may only skip the per-phrase patterns when none of them would match."""
+    """A screen may only skip the per-phrase patterns when none of them would match."""
     text = glue.join(words)
-    assert bool(_ANY_PHRASE.search(text)) == any(p.search(text) for *_, p in _COMPILED)
+    for screen, patterns in _SCREENS:
+        assert bool(screen.search(text)) == any(p.search(text) for p in patterns)
