@@ -66,7 +66,10 @@ class ServiceRuntime:
         group: str,
         model: type[EventT],
         handler: BatchHandler[EventT],
+        *,
+        batch_size: int | None = None,
     ) -> StreamConsumer[EventT]:
+        """`batch_size` overrides CONSUMER_BATCH_SIZE for a handler whose batches are slow."""
         consumer = StreamConsumer(
             redis=self.redis,
             stream=stream,
@@ -77,7 +80,7 @@ class ServiceRuntime:
             handler=handler,
             dead_letter_stream=self.names.dead_letter,
             config=ConsumerConfig(
-                batch_size=self.settings.consumer_batch_size,
+                batch_size=batch_size or self.settings.consumer_batch_size,
                 block_ms=self.settings.consumer_block_ms,
                 reclaim_idle_ms=self.settings.reclaim_idle_ms,
                 reclaim_interval_s=self.settings.reclaim_interval_s,

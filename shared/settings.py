@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     stream_maxlen: int = Field(default=1_000_000, ge=1_000)
 
     # --- consumers ------------------------------------------------------------------------------
-    consumer_batch_size: int = Field(default=200, ge=1, le=5_000)
+    consumer_batch_size: int = Field(default=500, ge=1, le=5_000)
+    """Per-batch costs (a transaction, a few reads, one publish) dominate below a few hundred:
+    500 handled ~15 % more per second than 200 in make bench, at the same latency."""
     consumer_block_ms: int = Field(default=100, ge=1)
     reclaim_idle_ms: int = Field(default=30_000, ge=100)
     reclaim_interval_s: float = Field(default=5.0, gt=0)
@@ -94,6 +96,9 @@ class Settings(BaseSettings):
     """Per-account tokens as JSON `{"facebook:1001": "..."}`; the accounts file's token wins."""
     platform_timeout_s: float = Field(default=10.0, gt=0)
     platform_concurrency: int = Field(default=8, ge=1)
+    responder_batch_size: int = Field(default=200, ge=1, le=5_000)
+    """Decisions per responder batch: the batch's platform calls must finish well inside
+    RECLAIM_IDLE_MS (200 decisions ≈ 240 calls, 8 at a time)."""
     action_max_attempts: int = Field(default=6, ge=1)
     action_retry_base_s: float = Field(default=5.0, gt=0)
     action_retry_cap_s: float = Field(default=900.0, gt=0)

@@ -111,7 +111,12 @@ def create_app(settings: Settings) -> FastAPI:
         brand=settings.brand_name,
     )
     runtime.consume(
-        runtime.names.decisions, "decisions", Group.RESPONDER, DecisionMade, handler.handle
+        runtime.names.decisions,
+        "decisions",
+        Group.RESPONDER,
+        DecisionMade,
+        handler.handle,
+        batch_size=settings.responder_batch_size,
     )
     commands = CommandHandler(sessions=sessions, driver=driver, accounts=accounts)
     runtime.consume(runtime.names.commands, "commands", Group.RESPONDER, AgentCommand, commands)

@@ -220,7 +220,7 @@ async def test_sigkilled_triage_and_responder_lose_nothing_and_double_nothing(
     )
     planned = await _rows(
         engine,
-        "SELECT comment_id, a->>'kind' FROM decisions, jsonb_array_elements(actions::jsonb) a "
+        "SELECT comment_id, a->>'kind' FROM decisions, jsonb_array_elements(event->'actions') a "
         "WHERE comment_id LIKE :like",
         run,
     )
