@@ -90,7 +90,7 @@ class ReportingRepository:
 
         Reads each account's `newest` messages in time order and filters here: a filter on
         topics in SQL lets the planner expect few matches and scan the whole window instead,
-        which grew with the table (50 ms per batch at 200,000 messages). The storm feature is
+        which grew with the table (10 ms per batch at 40,000 messages). The storm feature is
         full after a handful of exchanges, so the newest messages are all it needs.
         """
         entries: list[tuple[str, datetime, str, Iterable[str]]] = []
