@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     ingest_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     ingest_max_batch: int = Field(default=1_000, ge=1)
     dedupe_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+    thread_ttl_s: int = Field(default=90 * 24 * 3600, ge=60)
+    """How long ingest remembers which thread a comment is in, for replies to it."""
     accounts_file: Path = PACKAGE_ROOT / "config" / "accounts.yaml"
     accept_unknown_accounts: bool = False
 

@@ -35,6 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
         runtime.names,
         maxlen=settings.stream_maxlen,
         dedupe_ttl_s=settings.dedupe_ttl_s,
+        thread_ttl_s=settings.thread_ttl_s,
     )
     keys = [key.get_secret_value() for key in settings.ingest_api_keys]
     if not keys:

@@ -107,6 +107,27 @@ async def test_replies_share_the_root_thread_across_requests(
     assert {e.correlation_id for e in events} == {"facebook:root"}
 
 
+async def test_thread_mappings_expire_and_are_refreshed_when_seen_again(
+    client: httpx.AsyncClient, redis: Redis, settings: Settings
+) -> None:
+    """Redis keeps a comment's thread for THREAD_TTL_S, not forever."""
+    names = StreamNames(settings.stream_prefix)
+    await client.post("/v1/comments", json=comment("root", parent_id="p1"), headers=AUTH)
+    await client.post("/v1/comments", json=comment("r1", parent_id="root"), headers=AUTH)
+    key = names.key("thread:facebook:r1")
+    assert await redis.get(key) == b"facebook:root"
+    assert 0 < await redis.ttl(key) <= settings.thread_ttl_s
+    await redis.expire(key, 60)
+    again = comment("r1", parent_id="root")
+    duplicate = await client.post("/v1/comments", json=again, headers=AUTH)
+    assert duplicate.json()["results"][0]["status"] == "duplicate"
+    assert await redis.ttl(key) > 60
+    await redis.delete(key)  # as if it had expired: a reply to r1 is filed under r1
+    late = await client.post("/v1/comments", json=comment("r2", parent_id="r1"), headers=AUTH)
+    assert late.json()["results"][0]["thread_id"] == "facebook:r1"
+    assert await redis.exists(names.key("threads")) == 0
+
+
 async def test_own_comment_is_not_published_but_replies_to_it_join_the_thread(
     client: httpx.AsyncClient, redis: Redis, settings: Settings
 ) -> None:

@@ -56,7 +56,11 @@ def make_poller(
         [Account(platform="youtube", account_id=CHANNEL)], accept_unknown=False
     )
     store = RedisIntake(
-        redis, names, maxlen=settings.stream_maxlen, dedupe_ttl_s=settings.dedupe_ttl_s
+        redis,
+        names,
+        maxlen=settings.stream_maxlen,
+        dedupe_ttl_s=settings.dedupe_ttl_s,
+        thread_ttl_s=settings.thread_ttl_s,
     )
     return YouTubePoller(
         YouTubeApi(http, url, **(api or {"api_key": "yt-test-key"})),
