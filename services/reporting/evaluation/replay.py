@@ -38,10 +38,9 @@ def replay(
         by_thread[signal.thread_id].append(signal)
         account.append(signal)
         now = signal.at
-        recent = [m for m in account if now - m.at <= window and m.thread_id != signal.thread_id]
         risk = score_exchange(
             by_thread[signal.thread_id],
-            TopicIndex.of(recent),
+            TopicIndex.of(account),  # score_exchange keeps the window and skips the thread
             sla_due_at=decision.sla_due_at,
             sla_state="started" if decision.sla_due_at else None,
             now=now,

@@ -140,8 +140,9 @@ def _normalise(text: str) -> str:
     return " ".join(text.translate(_APOSTROPHES).lower().split())
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
+def _phrase_pattern(*phrases: str) -> re.Pattern[str]:
+    """Any of the phrases, as whole words."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
 
 
 _COMPILED: tuple[tuple[str, str, str, re.Pattern[str]], ...] = tuple(
@@ -151,17 +152,13 @@ _COMPILED: tuple[tuple[str, str, str, re.Pattern[str]], ...] = tuple(
     for phrase in phrases
 )
 _HUMOUR_WORD_PATTERNS = tuple((w, _phrase_pattern(w)) for w in HUMOUR_WORDS)
-_ANY_PHRASE = re.compile(
-    r"(?<!\w)(?:" + "|".join(re.escape(p) for _l, _c, p, _r in _COMPILED) + r")(?!\w)"
-)
+_ANY_PHRASE = _phrase_pattern(*(phrase for _lang, _category, phrase, _p in _COMPILED))
 """One pass that screens a draft: almost every draft is clean, and a hundred separate searches
 per draft made the tone guard the responder's largest cost. Only a hit runs the per-phrase
 patterns, which name every phrase (overlapping ones included)."""
 
 
-_ANY_HUMOUR_WORD = re.compile(
-    r"(?<!\w)(?:" + "|".join(re.escape(w) for w in HUMOUR_WORDS) + r")(?!\w)"
-)
+_ANY_HUMOUR_WORD = _phrase_pattern(*HUMOUR_WORDS)
 
 
 def _humour_markers(text: str) -> Iterable[str]:
