@@ -219,8 +219,8 @@ async def batch_totals(procs: dict[str, ServiceProcess]) -> dict[str, tuple[floa
     totals: dict[str, tuple[float, float]] = {}
     async with httpx.AsyncClient(timeout=10) as client:
         for name, proc in procs.items():
-            text = (await client.get(f"{proc.base_url}/metrics")).text
-            for family in text_string_to_metric_families(text):
+            exposition = (await client.get(f"{proc.base_url}/metrics")).text
+            for family in text_string_to_metric_families(exposition):
                 if family.name != "sc_stream_batch_size":
                     continue
                 for sample in family.samples:
@@ -301,8 +301,8 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
     procs: dict[str, ServiceProcess] = {}
     ports = {s: int(env[f"{s.upper()}_PORT"]) for s in SERVICES}
     result: dict[str, Any] = {"comments": N, "offered_rate": RATE, "load_s": LOAD_S}
-    analysed = asyncio.Event()
-    analyser = asyncio.create_task(stand_in_for_autovacuum(settings.database_url, analysed))
+    analysis_done = asyncio.Event()
+    analyser = asyncio.create_task(stand_in_for_autovacuum(settings.database_url, analysis_done))
     with RssWatch() as rss:
 
         def start(name: str) -> None:
@@ -362,11 +362,11 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
                 s: await redis.xlen(s) for s in (names.comments, names.decisions, names.actions)
             }
         finally:
-            analysed.set()
-            await analyser
+            analysis_done.set()
             for p in procs.values():
                 stop(p)
             await redis.aclose()
+            await analyser
     result["peak_rss_mb"] = {k: v / 2**20 for k, v in rss.peak.items()}
     return result
 
