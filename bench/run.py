@@ -93,8 +93,15 @@ class RssWatch:
         self._thread.join()
 
 
-async def baseline(redis: Redis, prefix: str, count: int = 40_000) -> float:
-    """The ceiling: a hand-written relay between two streams, 200 entries per round trip."""
+async def baseline(
+    redis: Redis, prefix: str, count: int = 40_000, database_url: str | None = None
+) -> float:
+    """The ceiling: a hand-written relay between two streams, 200 entries per round trip.
+
+    With `database_url`, each batch is also written as one row per entry (executemany INSERT,
+    one commit): the ceiling for a stage that persists every comment, which is what triage,
+    responder and reporting must do.
+    """
     src, dst = f"{prefix}:bench:src", f"{prefix}:bench:dst"
     body = {b"__data__": json.dumps(comment("x", 1, "2026-01-01T00:00:00+00:00")).encode()}
     for start in range(0, count, 1000):
@@ -103,10 +110,19 @@ async def baseline(redis: Redis, prefix: str, count: int = 40_000) -> float:
             pipe.xadd(src, body)
         await pipe.execute()
     await redis.xgroup_create(src, "relay", id="0")
+    engine = make_engine(database_url) if database_url else None
+    insert = text("INSERT INTO bench_relay (entry_id, body) VALUES (:entry_id, CAST(:body AS jsonb))")
+    if engine is not None:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE bench_relay (entry_id text PRIMARY KEY, body jsonb)"))
     relayed, began = 0, time.perf_counter()
     while relayed < count:
         got = await redis.xreadgroup("relay", "r1", {src: ">"}, count=200, block=100)
         entries = got[0][1] if got else []
+        if engine is not None and entries:
+            async with engine.begin() as conn:
+                rows = [{"entry_id": i.decode(), "body": f[b"__data__"].decode()} for i, f in entries]
+                await conn.execute(insert, rows)
         pipe = redis.pipeline(transaction=False)
         for _id, fields in entries:
             pipe.xadd(dst, fields, maxlen=1_000_000, approximate=True)
@@ -115,6 +131,10 @@ async def baseline(redis: Redis, prefix: str, count: int = 40_000) -> float:
         relayed += len(entries)
     rate = count / (time.perf_counter() - began)
     await redis.delete(src, dst)
+    if engine is not None:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP TABLE bench_relay"))
+        await engine.dispose()
     return rate
 
 
@@ -313,6 +333,10 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
         try:
             result["baseline"] = await baseline(redis, settings.stream_prefix)
             say(f"baseline relay {result['baseline']:,.0f} msg/s")
+            result["baseline_postgres"] = await baseline(
+                redis, settings.stream_prefix, database_url=settings.database_url
+            )
+            say(f"relay + one PostgreSQL row per entry {result['baseline_postgres']:,.0f} msg/s")
             stages: dict[str, float] = {}
             await asyncio.to_thread(start, "ingest")
             stages["ingest"] = await flood(procs["ingest"].base_url, run, N)
@@ -383,6 +407,7 @@ def table(r: dict[str, Any]) -> str:
         "| measure | value | target | ratio / verdict |",
         "|---|---|---|---|",
         f"| raw redis-py relay (baseline) | {base:,.0f} msg/s | ceiling | 1.00 |",
+        f"| same relay + one PostgreSQL row per entry (reference) | {r['baseline_postgres']:,.0f} msg/s | - | {r['baseline_postgres'] / base:.2f} |",
     ]
     clf = r["classifier_one_core"]
     lines.append(
