@@ -21,7 +21,6 @@ from shared.db.models import (
     ReportingTimerEventRow,
     table_of,
 )
-from shared.db.sql import one_of
 
 _SUMMARY_FIELDS = tuple(ExchangeSummary.__dataclass_fields__)
 
@@ -119,7 +118,7 @@ class ReportingRepository:
         """
         rows = await self._session.execute(
             select(*[_EXCHANGES.c[name] for name in _SUMMARY_FIELDS])
-            .where(one_of(_EXCHANGES.c.thread_id, set(thread_ids)))
+            .where(_EXCHANGES.c.thread_id.in_(set(thread_ids)))
             .order_by(_EXCHANGES.c.thread_id)
             .with_for_update()
         )

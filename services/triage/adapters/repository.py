@@ -22,7 +22,6 @@ from services.triage.domain.batch import AuthorKey
 from services.triage.domain.context import AuthorRecord, Exchange
 from shared.contracts import DecisionMade
 from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow, table_of
-from shared.db.sql import one_of
 
 _EXCHANGE_FIELDS = (
     "thread_id",
@@ -76,7 +75,7 @@ class TriageRepository:
             return {}
         rows = await self._session.execute(
             select(*[_EXCHANGES.c[name] for name in _EXCHANGE_FIELDS]).where(
-                one_of(_EXCHANGES.c.thread_id, thread_ids)
+                _EXCHANGES.c.thread_id.in_(list(thread_ids))
             )
         )
         return {row.thread_id: Exchange(**row._asdict()) for row in rows}

@@ -33,9 +33,8 @@ def _run(connection: Connection) -> None:
 
 def _warn_without_autovacuum(connection: Connection) -> None:
     """Every batch lookup is planned from table statistics, and only autovacuum refreshes them:
-    without it the planner keeps the estimates of an empty table, and lookups by id turn into
-    scans that grow with the table (make bench, on a server with it off: end to end fell from
-    1,050 to 640 comments/s between 10,000 and 100,000 comments)."""
+    without it the planner keeps the estimates of an empty table, lookups by id turn into scans
+    that grow with the table, and updated rows are never reclaimed (docs/performance.md)."""
     if connection.exec_driver_sql("SHOW autovacuum").scalar() == "off":
         log.warning(
             "PostgreSQL runs with autovacuum = off: table statistics go stale as Steam-Connect's "
