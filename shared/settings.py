@@ -7,7 +7,7 @@ a test checks that every variable the compose file sets is a field here.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -74,6 +74,9 @@ class Settings(BaseSettings):
 
     # --- triage ---------------------------------------------------------------------------------
     policy_file: Path = PACKAGE_ROOT / "services" / "triage" / "policy" / "policy.yaml"
+    classifier_encoder: Literal["cascade", "always", "off"] = "cascade"
+    """When triage runs the sentence encoder: for comments the n-gram heads are unsure of
+    (cascade), for every comment, or never (n-grams alone: fastest, least accurate)."""
 
     # --- SLA timers -----------------------------------------------------------------------------
     sla_tick_s: float = Field(default=1.0, gt=0)

@@ -1,7 +1,9 @@
 """`steam-connect classify`: run triage's labeller over JSON lines, for tuning the lexicons.
 
-Input lines are `{"text": ..., "lang": optional}`; output is one `{"lang", "labels", "scores"}`
-line per input line, in order. A bad input line stops the run with its line number.
+Input lines are `{"text": ..., "lang": optional}`; output is one `{"lang", "labels", "scores",
+"reasons"}` line per input line, in order: `reasons` gives, per label, the model head and score
+behind it, the lexicon rule ids that fired and the nearest hand-labelled seed examples (omitted
+with `--no-reasons`). A bad input line stops the run with its line number.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ class LabelledLike(Protocol):
 
 class LabellerLike(Protocol):
     def label_batch(self, items: Sequence[tuple[str, str | None]]) -> Sequence[Any]: ...
+
+
+class ExplainerLike(Protocol):
+    def explain(
+        self, items: Sequence[tuple[str, str | None]], labelled: Sequence[Any]
+    ) -> Sequence[dict[str, list[str]]]: ...
 
 
 class BadInput(ValueError):
@@ -54,23 +62,31 @@ def read_batches(lines: Iterable[str], size: int = BATCH) -> Iterator[list[tuple
         yield batch
 
 
-def render(labelled: LabelledLike) -> str:
+def render(labelled: LabelledLike, reasons: dict[str, list[str]] | None = None) -> str:
     scores = {str(k): float(v) for k, v in dict(labelled.scores).items()}
-    return json.dumps(
-        {"lang": labelled.lang, "labels": list(labelled.labels), "scores": scores},
-        ensure_ascii=False,
-    )
+    body: dict[str, Any] = {"lang": labelled.lang, "labels": list(labelled.labels),
+                            "scores": scores}
+    if reasons is not None:
+        body["reasons"] = reasons
+    return json.dumps(body, ensure_ascii=False)
 
 
-def classify(labeller: LabellerLike, source: Iterable[str], out: TextIO, size: int = BATCH) -> int:
+def classify(
+    labeller: LabellerLike,
+    source: Iterable[str],
+    out: TextIO,
+    size: int = BATCH,
+    explainer: ExplainerLike | None = None,
+) -> int:
     """Writes one output line per input line; returns how many were classified."""
     count = 0
     for batch in read_batches(source, size):
         results = labeller.label_batch(batch)
         if len(results) != len(batch):
             raise RuntimeError(f"labeller returned {len(results)} results for {len(batch)} inputs")
-        for labelled in results:
-            out.write(render(labelled) + "\n")
+        reasons = explainer.explain(batch, results) if explainer else [None] * len(results)
+        for labelled, why in zip(results, reasons, strict=True):
+            out.write(render(labelled, why) + "\n")
         out.flush()
         count += len(batch)
     return count

@@ -58,8 +58,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from steam_connect.classify import BadInput, classify
 
     labeller = build_labeller(Settings())
+    explainer = None
+    if not args.no_reasons:
+        from services.triage.domain.model import HybridClassifier
+        from services.triage.domain.model.explain import Explainer
+
+        if isinstance(labeller.classifier, HybridClassifier):
+            explainer = Explainer(labeller.classifier)
     try:
-        classify(labeller, sys.stdin, sys.stdout, size=args.batch)
+        classify(labeller, sys.stdin, sys.stdout, size=args.batch, explainer=explainer)
     except BadInput as exc:
         print(f"classify: {exc}", file=sys.stderr)
         return 2
@@ -132,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=cmd_replay)
     classify = sub.add_parser("classify", help="label JSON lines from stdin with triage's labeller")
     classify.add_argument("--batch", type=_positive, default=1_000, help="lines per labeller call")
+    classify.add_argument("--no-reasons", action="store_true",
+                          help="leave out the reasons (model heads, lexicon rule ids, examples)")
     classify.set_defaults(func=cmd_classify)
     dead = sub.add_parser("dlq", help="list or replay dead-lettered stream entries")
     dead.add_argument("action", choices=("list", "replay"))

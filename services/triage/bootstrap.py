@@ -31,10 +31,12 @@ SERVICE = "triage"
 def build_labeller(settings: Settings) -> Labeller:
     """The classifier and policy thresholds the service uses; `steam-connect classify` too.
 
-    The trained model scores what public data could teach it; the lexicons cover the rest
-    (threats, trolls, complaint kinds, German complaints and spam): see docs/classifier.md.
+    The trained model (n-grams, and the sentence encoder as the settings say) scores every
+    label with training data; the lexicons add transparent overrides and the labels without
+    data (trolls, trivial, conspiracy): see docs/classifier.md.
     """
-    classifier = HybridClassifier(ModelClassifier.load(), LexiconClassifier.from_directory())
+    model = ModelClassifier.load(mode=settings.classifier_encoder)
+    classifier = HybridClassifier(model, LexiconClassifier.from_directory())
     return Labeller(classifier, load_policy(settings.policy_file))
 
 

@@ -15,6 +15,9 @@ from typing import Any
 
 DEV_PERCENT = 20
 DATASETS_ENV = "STEAM_CONNECT_DATASETS"
+BRANDPAGE_DIR = Path(__file__).resolve().parent / "brandpage"
+BRANDPAGE_TRAIN = "brandpage_train"
+BRANDPAGE_EVAL = "brandpage_eval"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Dataset:
     licence: str
     attribution: str
     may_train: bool
+    own: bool = False
+    """Written by this project: lives in `brandpage/` beside this module, not in ../shared."""
 
 
 DATASETS: dict[str, Dataset] = {
@@ -69,6 +74,41 @@ DATASETS: dict[str, Dataset] = {
         Dataset("germeval2025_violence", "germeval2025_violence/train.jsonl", "de", "GPL-3.0",
                 "GermEval 2025 harmful content, violence detection; "
                 "Communication-Forensics-Lab/harmful-content-detection @ 807e1bf2", False),
+        Dataset("gahd", "gahd/train.jsonl", "de", "CC-BY-4.0",
+                "GAHD, German Adversarial Hate Speech Dataset (Goldzycher et al. 2024); "
+                "jagol/gahd @ 2a4e919d", True),
+        Dataset("implicit_hate", "implicit_hate/train.jsonl", "en", "CC-BY-4.0",
+                "Implicit Hate Corpus (ElSherief et al. 2021); copy in "
+                "liuchaoqun/hate-speech-datasets @ 98f3ee81", True),
+        Dataset("fox_news", "fox_news/train.jsonl", "en", "MIT",
+                "Fox News user comments (Gao & Huang 2017); sjtuprog/fox-news-comments @ 914b6bcd",
+                True),
+        Dataset("mlma", "mlma/train.jsonl", "en", "MIT",
+                "MLMA hate speech (Ousidhoum et al. 2019); HKUST-KnowComp/MLMA_hate_speech @ "
+                "47983698", True),
+        Dataset("isarcasmeval", "isarcasmeval/train.jsonl", "en", "MIT",
+                "iSarcasmEval 2022 task A (Abu Farha et al.); iabufarha/iSarcasmEval @ dfc708b5",
+                True),
+        Dataset("germeval2021", "germeval2021/train.jsonl", "de", "none stated",
+                "GermEval 2021 toxic comments (Risch et al.); germeval2021toxic/SharedTask @ "
+                "fa5dca39", False),
+        Dataset("ethos", "ethos/train.jsonl", "en", "GPL-3.0",
+                "ETHOS (Mollas et al.); intelligence-csd-auth-gr/Ethos-Hate-Speech-Dataset @ "
+                "705258e1", False),
+        Dataset("gab_hate_corpus", "gab_hate_corpus/all.jsonl", "en", "not verified",
+                "Gab Hate Corpus (Kennedy et al.); copy in liuchaoqun/hate-speech-datasets @ "
+                "98f3ee81", False),
+        Dataset("elf_troll", "elf_troll/all.jsonl", "en", "CC-BY-NC-SA-4.0",
+                "ELF trolls; huijelee/ELF-HumanPreference @ 211a5c96", False),
+        Dataset("german_ytbot", "german_ytbot/all.jsonl", "de", "none stated",
+                "German YouTube bot comments; CreepyNiki/youtube-bot-comment-detection @ d0b45ab4",
+                False),
+        Dataset(BRANDPAGE_TRAIN, "train.jsonl", "de+en", "Apache-2.0 (this project)",
+                "Steam-Connect brand-page seed set, written and labelled by the project",
+                True, own=True),
+        Dataset(BRANDPAGE_EVAL, "eval.jsonl", "de+en", "Apache-2.0 (this project)",
+                "Steam-Connect brand-page evaluation set, written and labelled by the project; "
+                "never trains a weight", False, own=True),
     )
 }
 
@@ -86,10 +126,15 @@ def is_dev(row_id: str) -> bool:
     return zlib.crc32(row_id.encode()) % 100 < DEV_PERCENT
 
 
+def path_of(name: str, root: Path | None = None) -> Path:
+    """Where a dataset's file is: the project's own sets beside this module, the rest in shared."""
+    ds = DATASETS[name]
+    return BRANDPAGE_DIR / ds.path if ds.own else (root or datasets_root()) / ds.path
+
+
 def load_rows(name: str, root: Path | None = None) -> list[dict[str, Any]]:
     """Read one dataset's JSON lines; fail with the path so a missing mount is obvious."""
-    ds = DATASETS[name]
-    path = (root or datasets_root()) / ds.path
+    path = path_of(name, root)
     if not path.is_file():
         raise FileNotFoundError(
             f"dataset {name!r} not found at {path}; "
@@ -114,3 +159,15 @@ def texts(rows: list[dict[str, Any]]) -> list[str]:
 def iter_training_sets() -> Iterator[Dataset]:
     """Only the datasets whose licence lets a shipped model be trained on them."""
     return (d for d in DATASETS.values() if d.may_train)
+
+
+def train_rows(name: str, keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+    """What a head may learn from: the train part, or all of the project's own seed set.
+
+    The seed set is small and has its own evaluation set (brandpage_eval), so no dev part of it
+    is held back.
+    """
+    rows = load_rows(name)
+    if DATASETS[name].own:
+        return [r for r in rows if keep is None or keep(r)]
+    return split(rows, dev=False, keep=keep)

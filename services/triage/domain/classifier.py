@@ -111,6 +111,22 @@ class Lexicon:
         lowered = text.lower()
         return hits + sum(1 for marker in self.markers if marker in lowered)
 
+    def hits(self, folded: str, label: str) -> list[str]:
+        """Rule ids (`lex.<lang>.<label>#<n>`, n = the pattern's place in the file) that fired."""
+        screen = self.screens.get(label)
+        if screen is None or screen.search(folded) is None:
+            return []
+        negation = self.negation if label in self.negatable else None
+        found = []
+        for n, pattern in enumerate(self.patterns.get(label, ())):
+            if negation is not None:
+                hit = _unnegated_hit(pattern.regex, folded, negation)
+            else:
+                hit = pattern.regex.search(folded) is not None
+            if hit:
+                found.append(f"lex.{self.language}.{label}#{n}")
+        return found
+
     def score(self, folded: str, label: str) -> float:
         screen = self.screens.get(label)
         if screen is None or screen.search(folded) is None:
@@ -188,6 +204,12 @@ class LexiconClassifier:
 
     def classify(self, text: str, fallback: str | None = None) -> Classification:
         return self.classify_in(text, self.detect(text, fallback))
+
+    def rule_hits(self, text: str, lang: str, labels: Sequence[str]) -> dict[str, list[str]]:
+        """For an agent asking "why?": the lexicon rules behind each of `labels`."""
+        lexicon = self._lexicons.get(lang) or self._lexicons[self._default]
+        folded = fold(text)
+        return {label: lexicon.hits(folded, label) for label in labels}
 
     def classify_in(self, text: str, lang: str) -> Classification:
         """Scores with one language's lexicon when another component already knows the language."""

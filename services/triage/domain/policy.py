@@ -43,6 +43,10 @@ class Conditions(_Strict):
     labels_any: list[str] = Field(default_factory=list)
     labels_none: list[str] = Field(default_factory=list)
     min_scores: dict[str, float] = Field(default_factory=dict)
+    """Raw scores that must be reached; a pattern (`abuse.*`) needs one matching label to.
+
+    Labels use the detection thresholds; removal rules ask for more here (precision first:
+    hiding a real complaint is worse than a late reply)."""
     negative: bool | None = None
     severe: bool | None = None
     repeat_offender: bool | None = None
@@ -248,7 +252,7 @@ class _Facts:
             (not when.labels_any or any(self.has(p) for p in when.labels_any))
             and all(self.has(p) for p in when.labels)
             and not any(self.has(p) for p in when.labels_none)
-            and all(self.scores.get(k, 0.0) >= v for k, v in when.min_scores.items())
+            and all(self.top_score(k) >= v for k, v in when.min_scores.items())
             and _flag(when.negative, self.negative)
             and _flag(when.severe, self.severe)
             and _flag(when.repeat_offender, self._repeat_offender())
@@ -256,6 +260,14 @@ class _Facts:
             and _flag(when.escalated, self.escalated)
             and (when.account_kind_in is None or self.context.account.kind in when.account_kind_in)
             and (when.exchange_state_in is None or self._state() in when.exchange_state_in)
+        )
+
+    def top_score(self, pattern: str) -> float:
+        """The score of a label, or the highest score among the labels matching a pattern."""
+        if "*" not in pattern:
+            return self.scores.get(pattern, 0.0)
+        return max(
+            (v for k, v in self.scores.items() if fnmatch.fnmatchcase(k, pattern)), default=0.0
         )
 
     def _repeat_offender(self) -> bool:

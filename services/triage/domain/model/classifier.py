@@ -1,15 +1,21 @@
-"""The trained classifier: hashed n-gram features through logistic heads, mapped onto policy labels.
+"""The trained classifier: n-gram and sentence-encoder heads, calibrated, mapped onto policy labels.
 
-Heads (see docs/classifier.md): `lang_de`; `offensive_de` with `fine_de` (GermEval abuse /
-insult / profanity); `offensive_en` with `hate_en` (Davidson hate vs offensive); `spam`;
-`complaint` (English product reviews). Labels without training data score 0 here; the
-HybridClassifier fills them from the lexicon rules.
+Heads (see docs/classifier.md): `lang_de`; `offensive_de` / `offensive_en` (n-grams of their
+language, one multilingual encoder half shared by both); `fine_de` (GermEval insult / profanity /
+group abuse); `hate`, `threat`, `spam`, `complaint`, `sarcasm`, `positive` (multilingual). Every
+binary score is calibrated: 0.9 means about 9 in 10 on held-out rows.
+
+The encoder costs ~100× the n-grams, so by default it runs as a cascade: a comment is encoded
+only when one of the fused heads' n-gram scores lies inside the manifest's `cascade_band`; the
+others keep their (separately calibrated) n-gram score. Labels without trained heads score 0
+here; the HybridClassifier fills them from the lexicon rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -23,11 +29,13 @@ from services.triage.domain.model.artifact import (
     load_model,
     logistic,
 )
+from services.triage.domain.model.encoder import Encoder, UseEncoder
 from services.triage.domain.model.features import featurize
 
 F32 = npt.NDArray[np.float32]
-REQUIRED_HEADS = ("lang_de", "offensive_de", "offensive_en", "fine_de", "hate_en", "spam",
-                  "complaint")
+EncoderMode = Literal["cascade", "always", "off"]
+REQUIRED_HEADS = ("lang_de", "offensive_de", "offensive_en", "fine_de", "hate", "threat", "spam",
+                  "complaint", "sarcasm", "positive")
 LANGUAGES = ("de", "en")
 CHUNK = 2048
 """Texts featurised together; bounds memory for large evaluation runs."""
@@ -41,33 +49,56 @@ NEGATIVE_LABELS = tuple(
 class ModelClassifier:
     """Implements the triage `Classifier` protocol with the shipped weights; pure after loading."""
 
-    def __init__(self, model: LoadedModel) -> None:
+    def __init__(
+        self, model: LoadedModel, encoder: Encoder | None = None, mode: EncoderMode = "cascade"
+    ) -> None:
         missing = sorted(set(REQUIRED_HEADS) - {h.name for h in model.heads})
         if missing:
             raise ModelLoadError(f"model {model.version} lacks heads {missing}")
+        if mode != "off" and encoder is None:
+            raise ModelLoadError(f"encoder mode {mode!r} needs an encoder; pass mode='off'")
         self._model = model
+        self._encoder = encoder if mode != "off" else None
+        self._mode = mode
+        low, high = model.manifest["cascade_band"]
+        self._band = (float(low), float(high))
+        self._fused = np.array(
+            [h.fused for h in model.heads for _ in h.columns], dtype=bool
+        )
+        self.encoded = 0
+        """Texts the encoder has embedded so far (the cascade's cost, for the benchmark)."""
 
     @classmethod
     def load(
-        cls, directory: Path = DEFAULT_MODEL_DIR, name: str = DEFAULT_MODEL_NAME
+        cls,
+        directory: Path = DEFAULT_MODEL_DIR,
+        name: str = DEFAULT_MODEL_NAME,
+        mode: EncoderMode = "cascade",
     ) -> ModelClassifier:
-        """Load and verify the shipped files (no pickle; SHA-256 pinned in the manifest)."""
-        return cls(load_model(directory, name))
+        """Load and verify the shipped files (no pickle; SHA-256 of both halves pinned)."""
+        model = load_model(directory, name)
+        encoder = None
+        if mode != "off":
+            encoder = UseEncoder(expected_sha256=model.manifest["encoder"]["weights_sha256"])
+        return cls(model, encoder, mode)
 
     @property
     def version(self) -> str:
         """Recorded beside decisions so a score can be traced to the weights that produced it."""
         return self._model.version
 
+    @property
+    def encoder(self) -> Encoder | None:
+        return self._encoder
+
     def head_probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
-        """Every head's probabilities per text: binary heads by name, softmax heads by column."""
+        """Every head's calibrated probabilities per text; softmax heads by column."""
         if len(texts) <= CHUNK:
             return self._probabilities(texts)
         parts = [self._probabilities(texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    def _probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
-        """One chunk: featurise, gather the weight rows, sum per text, squash per head."""
+    def _ngram_logits(self, texts: Sequence[str]) -> F32:
         rows = featurize(texts, self._model.spec)
         gathered = self._model.weights[rows.indices] * rows.data[:, None]
         logits = np.zeros((rows.n_rows, len(self._model.columns)), dtype=np.float32)
@@ -76,18 +107,52 @@ class ModelClassifier:
         if gathered.shape[0]:
             logits[filled] = np.add.reduceat(gathered, starts[filled], axis=0)
         logits += self._model.bias
+        return logits
+
+    def _probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
+        """One chunk: n-gram logits; calibrate; encode the unsure rows and fuse those."""
+        logits = self._ngram_logits(texts)
+        cal = self._model.calibration
+        binary = logistic(cal[:, 0] * logits + cal[:, 1])
+        unsure = self._unsure(binary)
+        if unsure.any() and self._encoder is not None:
+            picked = [texts[i] for i in np.flatnonzero(unsure)]
+            vectors = self._encoder.encode(picked)
+            self.encoded += len(picked)
+            p_ng = logistic(logits[unsure])
+            p_enc = logistic(vectors @ self._model.enc_weights + self._model.enc_bias)
+            fused = np.clip((p_ng + p_enc) / 2, 1e-6, 1 - 1e-6)
+            fused_logit = np.log(fused / (1 - fused))
+            calibrated = logistic(cal[:, 2] * fused_logit + cal[:, 3])
+            block = binary[unsure]
+            block[:, self._fused] = calibrated[:, self._fused]
+            binary[unsure] = block
+        return self._by_head(logits, binary)
+
+    def _unsure(self, binary: F32) -> npt.NDArray[np.bool_]:
+        if self._encoder is None:
+            return np.zeros(binary.shape[0], dtype=bool)
+        if self._mode == "always":
+            return np.ones(binary.shape[0], dtype=bool)
+        low, high = self._band
+        fused = binary[:, self._fused]
+        result: npt.NDArray[np.bool_] = ((fused > low) & (fused < high)).any(axis=1)
+        return result
+
+    def _by_head(self, logits: F32, binary: F32) -> dict[str, F32]:
         out: dict[str, F32] = {}
         col = 0
         for head in self._model.heads:
-            block = logits[:, col : col + len(head.columns)]
-            col += len(head.columns)
+            width = len(head.columns)
             if head.kind == "binary":
-                out[head.name] = logistic(block[:, 0])
-                continue
-            exp = np.exp(block - block.max(axis=1, keepdims=True))
-            probs = exp / exp.sum(axis=1, keepdims=True)
-            for k, column in enumerate(head.columns):
-                out[column] = probs[:, k].astype(np.float32)
+                out[head.name] = binary[:, col].astype(np.float32)
+            else:
+                block = logits[:, col : col + width]
+                exp = np.exp(block - block.max(axis=1, keepdims=True))
+                probs = exp / exp.sum(axis=1, keepdims=True)
+                for k, column in enumerate(head.columns):
+                    out[column] = probs[:, k].astype(np.float32)
+            col += width
         return out
 
     def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Classification]:
@@ -96,23 +161,24 @@ class ModelClassifier:
             Classification(
                 lang=lang, scores=finish_scores({k: round(v, 4) for k, v in scores.items()})
             )
-            for lang, scores in self.raw_batch(items)
+            for lang, scores, _ in self.raw_batch(items)
         ]
 
     def raw_batch(
         self, items: Sequence[tuple[str, str | None]]
-    ) -> list[tuple[str, dict[str, float]]]:
-        """Language and label probabilities before `neutral`/`sentiment` and rounding.
+    ) -> list[tuple[str, dict[str, float], dict[str, float]]]:
+        """Language, label probabilities (before `neutral`/`sentiment`) and head probabilities.
 
-        What the HybridClassifier merges: it derives those two from the merged labels anyway.
+        What the HybridClassifier merges: it derives `neutral` and `sentiment` itself.
         """
         if not items:
             return []
         probs = self.head_probabilities([text for text, _ in items])
         out = []
         for i, (_, fallback) in enumerate(items):
-            lang = choose_language(float(probs["lang_de"][i]), fallback)
-            out.append((lang, raw_label_scores(probs, i, lang)))
+            heads = {name: float(values[i]) for name, values in probs.items()}
+            lang = choose_language(heads["lang_de"], fallback)
+            out.append((lang, label_probabilities(heads, lang), heads))
         return out
 
 
@@ -127,28 +193,33 @@ def choose_language(p_de: float, fallback: str | None) -> str:
     return "de" if p_de >= 0.5 else "en"
 
 
-def label_scores(probs: Mapping[str, F32], i: int, lang: str) -> dict[str, float]:
-    """Map head probabilities of row i onto the policy labels, using the heads of `lang`."""
-    raw = raw_label_scores(probs, i, lang)
-    return finish_scores({k: round(v, 4) for k, v in raw.items()})
+def offensive_of(heads: Mapping[str, float], lang: str) -> float:
+    """The offensive head of the comment's language."""
+    return heads["offensive_de"] if lang == "de" else heads["offensive_en"]
 
 
-def raw_label_scores(probs: Mapping[str, F32], i: int, lang: str) -> dict[str, float]:
-    """The label probabilities of row i, unrounded, without `neutral` and `sentiment`."""
-    p = {name: float(values[i]) for name, values in probs.items()}
+def label_probabilities(heads: Mapping[str, float], lang: str) -> dict[str, float]:
+    """Head probabilities onto policy labels (the model alone; the hybrid refines the kinds).
+
+    German offensive text is split into insult and profanity by GermEval's fine head (its
+    group-directed "abuse" counts as insult: hate has a head of its own); English offensive text
+    counts as insult. A complaint counts as a product complaint until the lexicon says which kind.
+    """
     scores = dict.fromkeys(LABELS, 0.0)
+    offensive = offensive_of(heads, lang)
     if lang == "de":
         kinds = {
-            "abuse.hate": p["fine_de.abuse"],
-            "abuse.insult": p["fine_de.insult"],
-            "abuse.profanity": p["fine_de.profanity"],
+            "abuse.insult": heads["fine_de.insult"] + heads["fine_de.abuse"],
+            "abuse.profanity": heads["fine_de.profanity"],
         }
-        scores.update(split_offensive(p["offensive_de"], kinds))
+        scores.update(split_offensive(offensive, kinds))
     else:
-        kinds = {"abuse.hate": p["hate_en"], "abuse.insult": 1.0 - p["hate_en"]}
-        scores.update(split_offensive(p["offensive_en"], kinds))
-        scores["complaint.product"] = p["complaint"]
-    scores["abuse.spam"] = p["spam"]
+        scores["abuse.insult"] = offensive
+    scores["abuse.hate"] = heads["hate"]
+    scores["threat"] = heads["threat"]
+    scores["abuse.spam"] = heads["spam"]
+    scores["complaint.product"] = heads["complaint"]
+    scores["positive"] = heads["positive"] * (1.0 - heads["complaint"])
     return scores
 
 
@@ -157,7 +228,7 @@ def split_offensive(offensive: float, kinds: Mapping[str, float]) -> dict[str, f
 
     The likeliest kind carries the whole offensive score, so "offensive" passing a threshold
     always shows as some abuse label passing it; a plain product (offensive × share) would
-    split a clear 0.8 into three sub-threshold parts.
+    split a clear 0.8 into sub-threshold parts.
     """
     top = max(kinds.values())
     if top <= 0.0:

@@ -1,23 +1,20 @@
-"""Model scores where we have training data, transparent lexicon rules everywhere else.
+"""Model scores first; the lexicon rules as transparent overrides with their own rule ids.
 
 Merge rules (documented in docs/classifier.md, one line each here):
-- language: the model's language head (more robust than stopword counts); the rules score the
-  text with that language's lexicon (no second detection);
-- spam: the maximum of model and rule score, so an explicit lexicon hit is never lost;
-- abuse: the model says "offensive" (its best-measured head); the rules say which kind. The
-  model's sub-type heads are too weak to act on (GermEval fine macro-F1 0.47, Davidson hate-class
-  F1 0.39) and a wrong `abuse.hate` blocks an author at once (R9), so the offensive score goes to
-  the abuse kind the lexicon scored highest (max with its rule score), and to `abuse.insult`
-  with weight UNCONFIRMED_OFFENSIVE_WEIGHT when the lexicon found no abuse at all;
-- complaints: the model says "this is a complaint" (English only); the rules say which kind. The
-  model's complaint evidence is split over product / customer service / social media in
-  proportion to the rule scores, and each sub-label is the maximum of its rule score and its
-  share. When no complaint rule fired, half the evidence goes to product: the head learnt from
-  product reviews, where every text is about a product, and alone it takes questions ("is the
-  store open tomorrow?") for complaints — it may confirm a weak lexical hit, not invent one;
-- labels without training data (trivial, troll, aggression, blasphemy, conspiracy, threat,
-  positive): the rule score unchanged;
-- neutral and sentiment: recomputed from the merged labels with the lexicon's own formula.
+- language: the model's language head; the rules score the text with that language's lexicon;
+- threat, spam: the maximum of model and rule score — an explicit lexicon hit ("ich bring euch
+  um", a phishing pattern) is never lost, and the model catches what no pattern names;
+- hate: the model's hate head; a lexicon slur counts only as far as the model finds the text
+  offensive (a customer quoting a slur to complain about it is not hate speech);
+- insult / profanity / aggression: the model says *whether* the text is offensive; the lexicon
+  says *which kind* when it saw one (so a swear word in a complaint is profanity, not an insult
+  aimed at a person); otherwise German splits by GermEval's fine head and English is insult;
+- complaints: the model says *whether*; the lexicon's kind scores split the evidence over
+  product / customer service / social media (product when no kind rule fired);
+- positive: praise evidence from either side, discounted by the complaint evidence — sarcastic
+  praise ("great job, third broken charger") is a complaint;
+- troll, trivial, blasphemy, conspiracy: the rule score (no licensed training data);
+- neutral and sentiment: recomputed from the merged labels.
 """
 
 from __future__ import annotations
@@ -28,15 +25,11 @@ from services.triage.domain.classification import Classification
 from services.triage.domain.classifier import LexiconClassifier
 from services.triage.domain.model.classifier import ModelClassifier, finish_scores
 
-MODEL_ABUSE = ("abuse.insult", "abuse.hate", "abuse.profanity")
-"""The labels the model spreads its offensive score over; their maximum is that score."""
-ABUSE_KINDS = ("abuse.insult", "abuse.profanity", "abuse.aggression", "abuse.hate")
-"""Lexicon abuse kinds the model's offensive score may confirm, least severe first on ties."""
-UNCONFIRMED_OFFENSIVE_WEIGHT = 0.85
-"""Share of the model's offensive score that counts when the lexicon saw no abuse at all."""
+KIND_LABELS = ("abuse.insult", "abuse.profanity", "abuse.aggression")
+"""Abuse kinds the lexicon may name for the model's offensive score, least severe first on ties."""
 COMPLAINT_LABELS = ("complaint.product", "complaint.customer_service", "complaint.social_media")
-UNCONFIRMED_COMPLAINT_WEIGHT = 0.5
-"""Share of the model's complaint evidence that counts when no complaint rule fired."""
+OVERRIDES = ("threat", "abuse.spam")
+"""Labels where a lexicon hit alone may carry the score."""
 
 
 class HybridClassifier:
@@ -51,6 +44,14 @@ class HybridClassifier:
         """The model version; the rules carry their own version in the lexicon files."""
         return self._model.version
 
+    @property
+    def model(self) -> ModelClassifier:
+        return self._model
+
+    @property
+    def rules(self) -> LexiconClassifier:
+        return self._rules
+
     def classify_batch(self, items: Sequence[tuple[str, str | None]]) -> list[Classification]:
         """Both classifiers run once per batch; results stay in input order."""
         if not items:
@@ -60,28 +61,32 @@ class HybridClassifier:
             Classification(
                 lang=lang, scores=merge_scores(scores, self._rules.classify_in(text, lang).scores)
             )
-            for (text, _), (lang, scores) in zip(items, learned, strict=True)
+            for (text, _), (lang, scores, _heads) in zip(items, learned, strict=True)
         ]
 
 
 def merge_scores(model: Mapping[str, float], rules: Mapping[str, float]) -> dict[str, float]:
     """Pure merge of one comment's two score maps (see the module docstring)."""
     merged = {k: float(v) for k, v in rules.items()}
-    merged["abuse.spam"] = round(max(rules["abuse.spam"], model["abuse.spam"]), 4)
-    offensive = max(model[label] for label in MODEL_ABUSE)
-    kind = max(ABUSE_KINDS, key=lambda label: rules[label])
+    for label in OVERRIDES:
+        merged[label] = max(rules[label], model[label])
+    offensive = max(model[label] for label in ("abuse.insult", "abuse.profanity"))
+    merged["abuse.hate"] = max(model["abuse.hate"], min(rules["abuse.hate"], offensive))
+    kind = max(KIND_LABELS, key=lambda label: rules[label])
     if rules[kind] > 0:
-        merged[kind] = round(max(rules[kind], offensive), 4)
+        merged[kind] = max(rules[kind], offensive)
     else:
-        unconfirmed = UNCONFIRMED_OFFENSIVE_WEIGHT * offensive
-        merged["abuse.insult"] = round(max(rules["abuse.insult"], unconfirmed), 4)
+        for label in ("abuse.insult", "abuse.profanity"):
+            merged[label] = max(rules[label], model[label])
     complaint = model["complaint.product"]
     rule_total = sum(rules[label] for label in COMPLAINT_LABELS)
     for label in COMPLAINT_LABELS:
         if rule_total > 0:
             share = complaint * rules[label] / rule_total
         else:
-            product = label == "complaint.product"
-            share = UNCONFIRMED_COMPLAINT_WEIGHT * complaint if product else 0.0
-        merged[label] = round(max(rules[label], share), 4)
-    return finish_scores(merged)
+            share = complaint if label == "complaint.product" else 0.0
+        merged[label] = max(rules[label], share)
+    strongest_complaint = max(merged[label] for label in COMPLAINT_LABELS)
+    praise = max(model["positive"], rules["positive"])
+    merged["positive"] = praise * (1.0 - strongest_complaint)
+    return finish_scores({k: round(v, 4) for k, v in merged.items()})
