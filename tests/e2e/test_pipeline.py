@@ -48,8 +48,8 @@ CASES: tuple[Case, ...] = (
         "R2", "en", "Your support ignored me for two weeks, nobody answers.", frozenset({"reply"})
     ),
     Case("R3", "en", "Why did you delete my comment? This ad is misleading.", frozenset({"reply"})),
-    Case("R6", "en", "lol who even buys this garbage, cope harder", frozenset()),
-    Case("R7", "en", "Buy cheap followers now at http://spam.example", frozenset({"hide"})),
+    Case("R6", "en", "lol who even buys this stuff, clowns", frozenset()),
+    Case("R7.spam", "en", "Buy cheap followers now at http://spam.example", frozenset({"hide"})),
     Case(
         "R8",
         "de",
@@ -61,7 +61,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "R9.severe",
         "en",
-        "Go back to where you came from, you vermin.",
+        "All immigrants are vermin and parasites.",
         frozenset({"hide", "block_author"}),
     ),
 )
@@ -165,7 +165,7 @@ async def test_each_rule_is_decided_acted_on_recorded_and_reported(
         kinds = {kind for kind, _ in acted.get(cid, [])}
         if not case.actions:
             assert not {"reply", "private_reply"} & kinds, f"{case.rule} must never be answered"
-        if case.rule in ("R6", "R7", "R8", "R9.severe"):
+        if case.rule in ("R6", "R7.spam", "R8", "R9.severe"):
             assert "reply" not in kinds, f"{case.rule} got a public reply: {kinds}"
 
     recorded = _console(stack.console_record)

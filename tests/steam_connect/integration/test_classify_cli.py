@@ -32,7 +32,8 @@ def test_classify_labels_german_and_english_lines_in_order() -> None:
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 3
-    assert set(rows[0]) == {"lang", "labels", "scores"}
+    assert set(rows[0]) == {"lang", "labels", "scores", "reasons"}
+    assert all(set(r["reasons"]) == set(r["labels"]) for r in rows)
     assert rows[0]["lang"] == "de" and "complaint.product" in rows[0]["labels"]
     assert "troll" in rows[1]["labels"]
     assert "threat" in rows[2]["labels"]

@@ -188,12 +188,12 @@ async def test_r10_an_unanswered_community_window_becomes_our_reply(
     triage = _triage(redis, engine, stream_prefix, influencer)
     await triage.comment("My order never arrived.", f"{tag}-a1")
     await triage.comment("My blender is broken.", f"{tag}-b1")
-    await triage.comment("Same for me, support fixed it fast.", f"{tag}-b2",
+    await triage.comment("Same here, thanks for the quick help!", f"{tag}-b2",
                          parent=f"{tag}-b1", author="helpful-neighbour")
 
     assert await triage.at(NOW + timedelta(minutes=31)) >= 1
     decisions = await _decisions(redis, triage.names)
-    assert [d.rule_id for d in decisions] == ["R10", "R10", "R0.none", "R10.reply"]
+    assert [d.rule_id for d in decisions] == ["R10", "R10", "R0.positive", "R10.reply"]
     follow_up = decisions[-1]
     assert follow_up.comment.comment_id == f"{tag}-a1"
     assert [a.kind for a in follow_up.actions] == ["reply"]

