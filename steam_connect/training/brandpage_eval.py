@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from services.triage.domain.context import AuthorRecord, DecisionContext, Decision
+from services.triage.domain.context import AuthorRecord, Decision, DecisionContext
 from services.triage.domain.labelling import Labelled
 from services.triage.domain.policy import Policy
 from shared.accounts import Account

@@ -161,7 +161,9 @@ def iter_training_sets() -> Iterator[Dataset]:
     return (d for d in DATASETS.values() if d.may_train)
 
 
-def train_rows(name: str, keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+def train_rows(
+    name: str, keep: Callable[[dict[str, Any]], bool] | None = None
+) -> list[dict[str, Any]]:
     """What a head may learn from: the train part, or all of the project's own seed set.
 
     The seed set is small and has its own evaluation set (brandpage_eval), so no dev part of it

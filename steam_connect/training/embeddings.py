@@ -46,7 +46,7 @@ def cached(key_source: Path, texts: Sequence[str]) -> F32:
     if path.is_file():
         stored = np.load(path, allow_pickle=False)
         if stored.shape[0] == len(texts):
-            return stored.astype(np.float32)
+            return np.asarray(stored, dtype=np.float32)
     print(f"embedding {len(texts)} texts of {key_source} ...", flush=True)
     vectors = encode_texts(texts)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)

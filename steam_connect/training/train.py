@@ -188,7 +188,7 @@ def _oof_encoder(head: HeadSpec, m: Matrix, enc: Matrix, folds: StratifiedKFold)
         return p
     position = {t: i for i, t in enumerate(enc.texts)}
     in_enc = np.array([position.get(t, -1) for t in m.texts])
-    for tr, te in folds.split(np.zeros(len(m.y)), m.y):
+    for _tr, te in folds.split(np.zeros(len(m.y)), m.y):
         drop = np.zeros(len(enc.y), dtype=bool)
         drop[in_enc[te][in_enc[te] >= 0]] = True
         keep = ~drop

