@@ -48,7 +48,7 @@ NGRAM_C = 8.0
 ENCODER_C = 1.0
 FOLDS = 5
 MODEL_VERSION = "2.0.0"
-CASCADE_BAND = (0.1, 0.9)
+CASCADE_BAND = (0.25, 0.75)
 """The encoder runs for a comment when a fused head's n-gram score lies inside this band."""
 F64 = npt.NDArray[np.float64]
 Row = dict[str, Any]

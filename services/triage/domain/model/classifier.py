@@ -41,6 +41,9 @@ CHUNK = 2048
 """Texts featurised together; bounds memory for large evaluation runs."""
 CONFIDENT_LANG = 0.8
 """Below this probability for either language, the caller's fallback language decides."""
+CASCADE_HEADS = ("offensive_de", "offensive_en", "hate", "threat", "spam", "complaint")
+"""Heads whose doubt sends a comment to the encoder: those that decide actions. Sarcasm and
+praise are rarely sure of anything and would send every comment."""
 NEGATIVE_LABELS = tuple(
     label for label in LABELS if label not in ("positive", "neutral", "trivial")
 )
@@ -64,6 +67,9 @@ class ModelClassifier:
         self._band = (float(low), float(high))
         self._fused = np.array(
             [h.fused for h in model.heads for _ in h.columns], dtype=bool
+        )
+        self._deciding = np.array(
+            [h.name in CASCADE_HEADS for h in model.heads for _ in h.columns], dtype=bool
         )
         self.encoded = 0
         """Texts the encoder has embedded so far (the cascade's cost, for the benchmark)."""
@@ -135,7 +141,7 @@ class ModelClassifier:
         if self._mode == "always":
             return np.ones(binary.shape[0], dtype=bool)
         low, high = self._band
-        fused = binary[:, self._fused]
+        fused = binary[:, self._deciding]
         inside = (fused > low) & (fused < high)
         return np.asarray(inside.any(axis=1), dtype=bool)
 
