@@ -15,7 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from services.triage.domain.model.encoder import ENCODER_NAME, ENCODER_VERSION, F32, UseEncoder
+from services.triage.domain.model.encoder import (
+    DIMENSIONS,
+    ENCODER_NAME,
+    ENCODER_VERSION,
+    F32,
+    UseEncoder,
+)
 
 CACHE_DIR = Path(__file__).resolve().parents[2] / "var" / "cache" / "embeddings"
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -82,5 +88,5 @@ class CachedEncoder:
             for text, vector in zip(missing, self._fallback.encode(missing), strict=True):
                 self._table[text] = vector
         if not texts:
-            return np.zeros((0, 512), dtype=np.float32)
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
         return np.vstack([self._table[t] for t in texts]).astype(np.float32)

@@ -13,8 +13,7 @@ for the heads behind them, the calibrated model score alone at 0.5.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,13 +172,6 @@ def brandpage(labeller: Labeller) -> dict[str, Any]:
         print(f"   ✗ {o.row['id']} expected {o.row['expected']:<22} got {o.decision.rule_id:<12}"
               f" labels {list(o.labels)}")
     return result
-
-
-def throughput(model: ModelClassifier, texts: Sequence[str]) -> float:
-    started = time.perf_counter()
-    for i in range(0, len(texts), 200):
-        model.head_probabilities(texts[i : i + 200])
-    return len(texts) / (time.perf_counter() - started)
 
 
 def build(

