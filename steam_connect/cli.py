@@ -61,7 +61,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     explainer = None
     if not args.no_reasons:
         from services.triage.domain.model import HybridClassifier
-        from services.triage.domain.model.explain import Explainer
+        from steam_connect.explain import Explainer
 
         if isinstance(labeller.classifier, HybridClassifier):
             explainer = Explainer(labeller.classifier)

@@ -97,11 +97,21 @@ class ModelClassifier:
     def encoder(self) -> Encoder | None:
         return self._encoder
 
-    def head_probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
-        """Every head's calibrated probabilities per text; softmax heads by column."""
+    def head_probabilities(
+        self, texts: Sequence[str], vectors: F32 | None = None
+    ) -> dict[str, F32]:
+        """Every head's calibrated probabilities per text; softmax heads by column.
+
+        `vectors`: the texts' embeddings when the caller has them already (not encoded again).
+        """
         if len(texts) <= CHUNK:
-            return self._probabilities(texts)
-        parts = [self._probabilities(texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)]
+            return self._probabilities(texts, vectors)
+        parts = [
+            self._probabilities(
+                texts[i : i + CHUNK], None if vectors is None else vectors[i : i + CHUNK]
+            )
+            for i in range(0, len(texts), CHUNK)
+        ]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
     def _ngram_logits(self, texts: Sequence[str]) -> F32:
@@ -115,16 +125,19 @@ class ModelClassifier:
         logits += self._model.bias
         return logits
 
-    def _probabilities(self, texts: Sequence[str]) -> dict[str, F32]:
+    def _probabilities(self, texts: Sequence[str], given: F32 | None) -> dict[str, F32]:
         """One chunk: n-gram logits; calibrate; encode the unsure rows and fuse those."""
         logits = self._ngram_logits(texts)
         cal = self._model.calibration
         binary = logistic(cal[:, 0] * logits + cal[:, 1])
         unsure = self._unsure(binary)
         if unsure.any() and self._encoder is not None:
-            picked = [texts[int(i)] for i in np.flatnonzero(unsure)]
-            vectors = self._encoder.encode(picked)
-            self.encoded += len(picked)
+            if given is not None:
+                vectors = given[unsure]
+            else:
+                picked = [texts[int(i)] for i in np.flatnonzero(unsure)]
+                vectors = self._encoder.encode(picked)
+                self.encoded += len(picked)
             p_ng = logistic(logits[unsure])
             p_enc = logistic(vectors @ self._model.enc_weights + self._model.enc_bias)
             fused = np.clip((p_ng + p_enc) / 2, 1e-6, 1 - 1e-6)

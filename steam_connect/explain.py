@@ -1,8 +1,10 @@
 """Why a comment got its labels: the model heads behind them, the lexicon rules that fired, and
 the nearest hand-labelled examples of the seed set — for an agent asking "why was this hidden?".
 
-Not on triage's hot path: `steam-connect classify` asks for it. The examples are the project's
-own brand-page seed set (Apache-2.0, shipped with the package), embedded once at start.
+Not on triage's hot path: `steam-connect classify` asks for it, after the labeller that triage
+uses. The examples are the project's own brand-page seed set (Apache-2.0, shipped with the
+package), embedded once at start; each comment is embedded once for both its head scores and its
+neighbours.
 """
 
 from __future__ import annotations
@@ -18,10 +20,9 @@ import numpy as np
 from services.triage.domain.labelling import Labelled
 from services.triage.domain.model.classifier import F32, ModelClassifier, offensive_of
 from services.triage.domain.model.hybrid import HybridClassifier
+from steam_connect.training import data
 
-SEED_FILE = (
-    Path(__file__).resolve().parents[4] / "steam_connect" / "training" / "brandpage" / "train.jsonl"
-)
+SEED_FILE = data.path_of(data.BRANDPAGE_TRAIN)
 NEAREST = 2
 HEAD_OF: Mapping[str, str] = {
     "abuse.hate": "hate",
@@ -61,11 +62,9 @@ class Explainer:
     ) -> list[dict[str, list[str]]]:
         """One {label: [reasons]} per comment, for the labels it carries."""
         texts = [t for t, _ in items]
-        heads = self._model.head_probabilities(texts)
-        vectors = None
         encoder = self._model.encoder
-        if encoder is not None and self._vectors is not None:
-            vectors = encoder.encode(texts)
+        vectors = encoder.encode(texts) if encoder is not None else None
+        heads = self._model.head_probabilities(texts, vectors)
         out = []
         for i, (text, lab) in enumerate(zip(texts, labelled, strict=True)):
             head = {k: float(v[i]) for k, v in heads.items()}
@@ -73,7 +72,7 @@ class Explainer:
             reasons: dict[str, list[str]] = {}
             for label in lab.labels:
                 why = [*self._head_reason(label, head, lab.lang), *hits.get(label, [])]
-                if vectors is not None:
+                if vectors is not None and self._vectors is not None:
                     why += self._nearest(label, vectors[i])
                 reasons[label] = why
             out.append(reasons)
