@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 COMPOSE := docker compose -f deploy/docker-compose.yml
 
-.PHONY: help run services test lint migrate train eval up down clean
+# Every target is a command, none a file: `bench` shares its name with the bench/ folder, and a
+# target that is not phony is skipped as "up to date" whenever that folder looks newer.
+.PHONY: help run services test bench lint migrate train eval up down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'

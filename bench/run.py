@@ -1,4 +1,4 @@
-# ruff: noqa: T201, E501 - a command-line report; the table rows read better unwrapped
+# ruff: noqa: T201, E501, S603, S607 - a command-line report (rows read better unwrapped) that asks git
 """`make bench`: throughput and latency of Steam-Connect on this machine, printed as one table.
 
 Uses the local Redis/PostgreSQL (REDIS_URL / DATABASE_URL), its own database and stream prefix,
@@ -9,7 +9,9 @@ and removes both afterwards. Stages:
 4. a fixed offered load (BENCH_RATE/s for BENCH_LOAD_S s): ingest → decision and → action latency
    from the Redis entry ids (server clock, ms), p50/p95/p99;
 5. peak RSS of every service over the whole run.
-Writes `bench/results.json`. Sizes: BENCH_COMMENTS (default 20,000), BENCH_RATE (300).
+Writes `var/bench/<UTC timestamp>.json` and `var/bench/latest.json` (git-ignored; each with the
+commit, the date and the machine, so two runs can be compared); the published figures live in
+docs/performance.md. Sizes: BENCH_COMMENTS (default 20,000), BENCH_RATE (300).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import asyncio
 import contextlib
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,7 @@ from steam_connect import infra
 from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = ROOT / "var" / "bench"
 KEY = "bench-ingest-key"
 N = int(os.environ.get("BENCH_COMMENTS", "20000"))
 RATE = int(os.environ.get("BENCH_RATE", "300"))
@@ -463,9 +468,62 @@ def main() -> int:
         asyncio.run(_clean(base.redis_url, prefix))
     result["classifier_one_core"] = classifier_rate()
     result["table"] = table(result)
+    result["run"] = asyncio.run(run_record(base.redis_url, base.database_url))
     print(result["table"])
-    (ROOT / "bench" / "results.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    say(f"results in {write_results(result, RESULTS_DIR)}")
     return 0
+
+
+async def run_record(redis_url: str, database_url: str) -> dict[str, Any]:
+    """What a figure needs beside it to be compared: which code, when, on what machine."""
+    redis = Redis.from_url(redis_url)
+    try:
+        redis_version = (await redis.info("server"))["redis_version"]
+    finally:
+        await redis.aclose()
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            postgres_version = (await conn.execute(text("SHOW server_version"))).scalar_one()
+    finally:
+        await engine.dispose()
+    return {
+        "commit": git_commit(),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "redis": redis_version,
+            "postgresql": postgres_version,
+        },
+    }
+
+
+def git_commit() -> str:
+    """HEAD's id, with `-dirty` when the work tree has changes (the figures are not HEAD's)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{head}-dirty" if dirty else head
+
+
+def write_results(result: dict[str, Any], folder: Path) -> Path:
+    """One file per run, named by its UTC time, and `latest.json` pointing at the newest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    body = json.dumps(result, indent=2, default=str) + "\n"
+    path = folder / f"{stamp}.json"
+    path.write_text(body)
+    (folder / "latest.json").write_text(body)
+    return path
 
 
 def classifier_rate() -> float:

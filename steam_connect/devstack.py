@@ -20,6 +20,7 @@ from typing import Any
 
 import asyncpg
 from redis import Redis
+from redis.exceptions import RedisError
 
 from shared.db.migrate import upgrade
 from shared.settings import Settings
@@ -80,6 +81,7 @@ class Stack:
             worst = worst or code
         for server in reversed(self.servers):
             server.stop()
+            say(f"{server.origin} {server.name} stopped")
         return worst
 
 
@@ -246,9 +248,14 @@ def replay_in_background(
 
 
 def watch(stack: Stack, tail: Tail, stopping: threading.Event) -> int:
-    """Prints until asked to stop; a child that dies is reported and ends the run."""
+    """Prints until asked to stop; a child or a Redis that dies is reported and ends the run."""
     while not stopping.is_set():
-        for line in tail.poll():
+        try:
+            lines = tail.poll()
+        except RedisError as exc:
+            say(f"lost Redis while following the decisions ({type(exc).__name__}: {exc})")
+            return 1
+        for line in lines:
             print(line, flush=True)
         for child in stack.children:
             if child.proc.poll() is not None:

@@ -31,6 +31,8 @@ class Server:
     origin: str
     """`configured`, `testcontainers` or `embedded`: said to the operator."""
     stop: Callable[[], None] = lambda: None
+    name: str = "server"
+    """What it is (`Redis`, `PostgreSQL`), for the operator's messages."""
 
 
 def redis_answers(url: str) -> bool:
@@ -122,6 +124,10 @@ def start_embedded_redis(state_dir: Path, *, appendonly: bool = True) -> Server:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own session, as pg_ctl gives PostgreSQL: a Ctrl-C in the terminal reaches only the
+        # supervisor, which stops the services first and this server after them. Sharing the
+        # terminal's process group, the server died first and the services lost it mid-read.
+        start_new_session=True,
     )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 15
@@ -138,7 +144,7 @@ def start_embedded_redis(state_dir: Path, *, appendonly: bool = True) -> Server:
         except subprocess.TimeoutExpired:
             proc.kill()
 
-    return Server(url, "embedded", stop)
+    return Server(url, "embedded", stop, "Redis")
 
 
 def start_embedded_postgres(state_dir: Path, database: str) -> Server:
@@ -158,7 +164,7 @@ def start_embedded_postgres(state_dir: Path, database: str) -> Server:
         except (subprocess.SubprocessError, OSError) as exc:
             log.warning("embedded PostgreSQL did not stop cleanly: %s", exc)
 
-    return Server(url, "embedded", stop)
+    return Server(url, "embedded", stop, "PostgreSQL")
 
 
 def docker_answers() -> bool:
