@@ -126,3 +126,40 @@ def test_an_encoder_mode_without_an_encoder_is_refused() -> None:
 
     with pytest.raises(ModelLoadError, match="needs an encoder"):
         ModelClassifier(load_model(), None, "cascade")
+
+
+class _NoEncoder:
+    """Stands in where only the cascade's choice is under test (nothing is encoded)."""
+
+    name = "none"
+
+    def encode(self, texts: object) -> object:
+        raise AssertionError("the choice must not encode")
+
+
+@pytest.mark.parametrize(
+    ("scores", "encode"),
+    [
+        ({"lang_de": 0.0, "offensive_de": 0.5}, False),  # sure English: German n-grams say nothing
+        ({"lang_de": 1.0, "offensive_en": 0.5}, False),  # and the reverse
+        ({"lang_de": 0.0, "offensive_en": 0.5}, True),
+        ({"lang_de": 0.5, "offensive_de": 0.5}, True),  # language unsure: both count
+        ({"lang_de": 0.0, "complaint": 0.85}, True),  # near a removal bar, above the label bar
+        ({"lang_de": 0.0, "hate": 0.95}, False),  # sure
+        ({"lang_de": 0.0, "sarcasm": 0.5, "positive": 0.5}, False),  # decide no action
+        ({"lang_de": 1.0, "fine_de.insult": 0.5}, False),
+    ],
+)
+def test_the_cascade_asks_for_the_encoder_where_a_deciding_head_is_unsure(
+    scores: dict[str, float], encode: bool
+) -> None:
+    import numpy as np
+
+    from services.triage.domain.model.artifact import load_model
+
+    loaded = load_model()
+    cascade = ModelClassifier(loaded, _NoEncoder(), "cascade")
+    row = np.zeros((1, len(loaded.columns)), dtype=np.float32)
+    for column, value in scores.items():
+        row[0, loaded.columns.index(column)] = value
+    assert cascade.needs_encoding(row).tolist() == [encode]

@@ -6,8 +6,11 @@ group abuse); `hate`, `threat`, `spam`, `complaint`, `sarcasm`, `positive` (mult
 binary score is calibrated: 0.9 means about 9 in 10 on held-out rows.
 
 The encoder costs ~100× the n-grams, so by default it runs as a cascade: a comment is encoded
-only when one of the fused heads' n-gram scores lies inside the manifest's `cascade_band`; the
-others keep their (separately calibrated) n-gram score. Labels without trained heads score 0
+only when one of the action-deciding heads' n-gram scores lies inside the manifest's
+`cascade_band` (the offensive head of the comment's language only, when the language is sure);
+the others keep their (separately calibrated) n-gram score. The band reaches above the 0.5 label
+threshold to the removal bars (0.7–0.85 in the policy): a hide or block is where the better score
+matters most. Labels without trained heads score 0
 here; the HybridClassifier fills them from the lexicon rules.
 """
 
@@ -44,6 +47,9 @@ CONFIDENT_LANG = 0.8
 CASCADE_HEADS = ("offensive_de", "offensive_en", "hate", "threat", "spam", "complaint")
 """Heads whose doubt sends a comment to the encoder: those that decide actions. Sarcasm and
 praise are rarely sure of anything and would send every comment."""
+OTHER_LANGUAGE_HEAD = {"de": "offensive_en", "en": "offensive_de"}
+"""Ignored for the cascade when the comment's language is sure: English n-grams on German text
+(and the reverse) are unsure of nearly everything and decide nothing."""
 NEGATIVE_LABELS = tuple(
     label for label in LABELS if label not in ("positive", "neutral", "trivial")
 )
@@ -68,9 +74,12 @@ class ModelClassifier:
         self._fused = np.array(
             [h.fused for h in model.heads for _ in h.columns], dtype=bool
         )
-        self._deciding = np.array(
-            [h.name in CASCADE_HEADS for h in model.heads for _ in h.columns], dtype=bool
-        )
+        names = [h.name for h in model.heads for _ in h.columns]
+        self._deciding = np.array([n in CASCADE_HEADS for n in names], dtype=bool)
+        self._lang_column = names.index("lang_de")
+        self._other_language_offensive = {
+            lang: names.index(head) for lang, head in OTHER_LANGUAGE_HEAD.items()
+        }
         self.encoded = 0
         """Texts the encoder has embedded so far (the cascade's cost, for the benchmark)."""
 
@@ -130,7 +139,7 @@ class ModelClassifier:
         logits = self._ngram_logits(texts)
         cal = self._model.calibration
         binary = logistic(cal[:, 0] * logits + cal[:, 1])
-        unsure = self._unsure(binary)
+        unsure = self.needs_encoding(binary)
         if unsure.any() and self._encoder is not None:
             if given is not None:
                 vectors = given[unsure]
@@ -148,14 +157,17 @@ class ModelClassifier:
             binary[unsure] = block
         return self._by_head(logits, binary)
 
-    def _unsure(self, binary: F32) -> npt.NDArray[np.bool_]:
+    def needs_encoding(self, binary: F32) -> npt.NDArray[np.bool_]:
+        """Per row of calibrated n-gram scores (columns as in the manifest): encode this comment?"""
         if self._encoder is None:
             return np.zeros(binary.shape[0], dtype=bool)
         if self._mode == "always":
             return np.ones(binary.shape[0], dtype=bool)
         low, high = self._band
-        fused = binary[:, self._deciding]
-        inside = (fused > low) & (fused < high)
+        inside = (binary > low) & (binary < high) & self._deciding
+        p_de = binary[:, self._lang_column]
+        inside[p_de >= CONFIDENT_LANG, self._other_language_offensive["de"]] = False
+        inside[p_de <= 1.0 - CONFIDENT_LANG, self._other_language_offensive["en"]] = False
         return np.asarray(inside.any(axis=1), dtype=bool)
 
     def _by_head(self, logits: F32, binary: F32) -> dict[str, F32]:
