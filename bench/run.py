@@ -416,12 +416,16 @@ def table(r: dict[str, Any]) -> str:
     ]
     clf = r["classifier_one_core"]
     lines.append(
-        f"| classifier, one core, batches of 200 | {clf:,.0f} comments/s | >= 5,000 | {'ok' if clf >= 5000 else 'MISSED'} |"
+        f"| classifier, one core, batches of 200 | {clf:,.0f} comments/s | reported beside its quality (docs/classifier.md) | - |"
     )
     for name, rate in r["stages"].items():
-        ok = "ok" if rate >= 0.5 * base else "MISSED"
+        # DEVELOPERS.md: ingest against the bare relay; the stages that persist several rows a
+        # comment against the relay that writes one.
+        reference, share = (base, 0.5) if name == "ingest" else (r["baseline_postgres"], 0.25)
+        ok = "ok" if rate >= share * reference else "MISSED"
+        against = "relay" if name == "ingest" else "reference"
         lines.append(
-            f"| {name} alone | {rate:,.0f} comments/s | >= {0.5 * base:,.0f} | {rate / base:.2f} {ok} |"
+            f"| {name} alone | {rate:,.0f} comments/s | >= {share} x {against} = {share * reference:,.0f} | {rate / reference:.2f} of {against} {ok} |"
         )
     e2e = r["end_to_end"]
     lines.append(
@@ -458,6 +462,7 @@ def main() -> int:
     )  # type: ignore[call-arg]
     infra.create_database(db)
     try:
+        record = asyncio.run(run_record(base.redis_url, db))
         upgrade(db)
         with tempfile.TemporaryDirectory(prefix="sc-bench-") as tmp:
             ports = {s: infra.free_port() for s in SERVICES}
@@ -466,9 +471,9 @@ def main() -> int:
     finally:
         infra.drop_database(db)
         asyncio.run(_clean(base.redis_url, prefix))
+    result["run"] = record
     result["classifier_one_core"] = classifier_rate()
     result["table"] = table(result)
-    result["run"] = asyncio.run(run_record(base.redis_url, base.database_url))
     print(result["table"])
     say(f"results in {write_results(result, RESULTS_DIR)}")
     return 0
