@@ -19,6 +19,7 @@ from services.reporting.domain.reports import (
     sla_report,
 )
 from services.reporting.domain.risk import account_risk
+from shared.contracts.alerts import RiskBand
 
 
 class _View(BaseModel):
@@ -82,7 +83,7 @@ def reports_router(
         account: str | None = None,
         platform: str | None = None,
         category: str | None = None,
-        risk: Literal["low", "elevated", "high"] | None = None,
+        risk: RiskBand | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[QueueItem]:
         """Exchanges to work on, soonest deadline (or highest risk) first."""

@@ -22,6 +22,7 @@ from services.reporting.metrics import OPEN_BY_RISK
 from services.reporting.risk_handlers import ActionHandler, DecisionHandler, TimerHandler
 from shared.accounts import AccountDirectory
 from shared.contracts import ActionCompleted, CommentReceived, DecisionMade, SlaTimerEvent
+from shared.contracts.alerts import RISK_BANDS
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.metrics import STREAM_STATS, read_stream_stats
@@ -30,7 +31,6 @@ from shared.settings import Settings
 from shared.streams.names import Group
 
 SERVICE = "reporting"
-BANDS = ("low", "elevated", "high")
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ async def refresh_once(runtime: ServiceRuntime, reports: ReportQueries) -> None:
     }
     STREAM_STATS.update(await read_stream_stats(runtime.redis, streams, n.dead_letter))
     counts = await reports.open_by_band()
-    for band in BANDS:
+    for band in RISK_BANDS:
         OPEN_BY_RISK.labels(band).set(counts.get(band, 0))
 
 

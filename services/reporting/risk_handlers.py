@@ -39,12 +39,12 @@ from shared.contracts import (
     RiskReason,
     SlaTimerEvent,
 )
+from shared.contracts.actions import REPLY_KINDS
 from shared.streams.consumer import Delivery
 from shared.streams.publisher import EventPublisher
 
 log = logging.getLogger(__name__)
 
-REPLY_KINDS = frozenset({"reply", "private_reply"})
 
 
 def _alert(r: Rescored, threshold: float) -> EscalationAlert:

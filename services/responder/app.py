@@ -3,7 +3,7 @@ approve-mode accounts. An approved draft is performed exactly once, through the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,6 +17,7 @@ from services.responder.domain.tone import check_tone
 from services.responder.driver import ActionDriver
 from services.responder.events import completed_events, observe
 from shared.accounts import AccountDirectory
+from shared.clock import Clock
 from shared.db.models import ActionRow
 from shared.http_auth import bearer_auth
 
@@ -73,7 +74,7 @@ def drafts_router(
     driver: ActionDriver,
     accounts: AccountDirectory,
     keys: Sequence[SecretStr],
-    clock: Callable[[], datetime],
+    clock: Clock,
 ) -> APIRouter:
     router = APIRouter(
         prefix="/v1/drafts",

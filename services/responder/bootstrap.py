@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 import httpx
 from fastapi import FastAPI
 
@@ -25,6 +22,7 @@ from services.responder.driver import ActionDriver, RetryPolicy
 from services.responder.handlers import DecisionHandler
 from services.responder.retry import run_retry_loop
 from shared.accounts import AccountDirectory
+from shared.clock import Clock, utcnow
 from shared.contracts import AgentCommand, DecisionMade
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
@@ -35,15 +33,12 @@ from shared.streams.names import Group
 SERVICE = "responder"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 def build_adapters(
     settings: Settings,
     accounts: AccountDirectory,
     http: httpx.AsyncClient,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Clock = utcnow,
 ) -> AdapterRegistry:
     """Adapters by the name accounts refer to (`Account.adapter`)."""
     tokens = TokenBook(
@@ -128,7 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
             driver=driver,
             accounts=accounts,
             keys=settings.responder_api_keys,
-            clock=_utcnow,
+            clock=utcnow,
         )
     )
     return app

@@ -9,9 +9,9 @@ awaiting approval and says why in its `detail`, which the inbox shows to the age
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +22,7 @@ from services.responder.domain.tone import check_tone
 from services.responder.driver import ActionDriver
 from services.responder.events import Settled, completed_events, completed_from_row, observe
 from shared.accounts import AccountDirectory
+from shared.clock import Clock, utcnow
 from shared.contracts import ActionCompleted, AgentCommand
 from shared.contracts.commands import RESPONDER_COMMANDS
 from shared.db.models import ActionRow
@@ -29,9 +30,6 @@ from shared.streams.consumer import Delivery
 
 log = logging.getLogger(__name__)
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def unhide_id(hide_action_id: str) -> str:
@@ -58,7 +56,7 @@ class CommandHandler:
         sessions: async_sessionmaker[AsyncSession],
         driver: ActionDriver,
         accounts: AccountDirectory,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._driver = driver

@@ -12,7 +12,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +24,7 @@ from services.responder.domain.model import TEXT_KINDS, ActionRequest, ActionRes
 from services.responder.domain.resilience import backoff_s
 from services.responder.events import Settled, completed_events, observe
 from shared.accounts import AccountDirectory, UnknownAccount
+from shared.clock import Clock, utcnow
 from shared.contracts import ActionCompleted
 from shared.db.models import ActionRow
 from shared.streams.names import StreamNames
@@ -34,9 +35,6 @@ log = logging.getLogger(__name__)
 DESTRUCTIVE = frozenset({"delete", "hide"})
 """Kinds withheld when the same decision's evidence could not be preserved first (R8)."""
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ class ActionDriver:
         accounts: AccountDirectory,
         adapters: AdapterRegistry,
         policy: RetryPolicy,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._publisher = publisher

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,12 +13,9 @@ from services.responder.domain.templates import TemplateBook
 from services.responder.driver import ActionDriver
 from services.responder.events import completed_events, completed_from_row, observe
 from shared.accounts import AccountDirectory
+from shared.clock import Clock, utcnow
 from shared.contracts import DecisionMade
 from shared.streams.consumer import Delivery
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class DecisionHandler:
@@ -33,7 +29,7 @@ class DecisionHandler:
         accounts: AccountDirectory,
         templates: TemplateBook,
         brand: str,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._driver = driver

@@ -8,8 +8,8 @@ command republishes the same decision instead of asking twice). Publishing follo
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,6 +21,7 @@ from services.triage.domain.context import Exchange
 from services.triage.domain.ids import action_id
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
+from shared.clock import Clock, utcnow
 from shared.contracts import AgentCommand, DecisionMade, Envelope, PlannedAction
 from shared.contracts.commands import TRIAGE_COMMANDS
 from shared.streams.consumer import Delivery
@@ -28,9 +29,6 @@ from shared.streams.names import StreamNames
 
 log = logging.getLogger(__name__)
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def command_decision_id(command: AgentCommand) -> str:
@@ -80,7 +78,7 @@ class CommandHandler:
         timekeeper: Timekeeper,
         names: StreamNames,
         policy_version: str,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._accounts = accounts

@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,15 +26,13 @@ from services.triage.domain.ids import follow_up_decision_id
 from services.triage.domain.policy import Policy
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
+from shared.clock import Clock, utcnow
 from shared.contracts import DecisionMade, Envelope
 from shared.db.models import SlaTimerRow
 from shared.streams.names import StreamNames
 
 log = logging.getLogger(__name__)
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class TimerLoop:
         accounts: AccountDirectory,
         names: StreamNames,
         config: LoopConfig,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._keeper = timekeeper

@@ -10,9 +10,9 @@ and cancellations commit with the decisions; their events follow the decisions.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +26,7 @@ from services.triage.domain.labelling import Labelled, Labeller
 from services.triage.metrics import CLASSIFIED, DECISIONS
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
+from shared.clock import Clock, utcnow
 from shared.contracts import CommentReceived, DecisionMade, PlannedAction
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
@@ -33,9 +34,6 @@ from shared.streams.publisher import EventPublisher
 
 log = logging.getLogger(__name__)
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_event(
@@ -101,7 +99,7 @@ class CommentsHandler:
         publisher: EventPublisher,
         names: StreamNames,
         timekeeper: Timekeeper,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._timekeeper = timekeeper
         self._labeller = labeller

@@ -8,8 +8,7 @@ the SLA timers the replies answered (if in time) and moves their exchanges to
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,15 +17,10 @@ from services.triage.adapters.timers import TimerRepository
 from services.triage.domain.exchange import apply_reply
 from services.triage.domain.timers import Timer, met_by_reply
 from services.triage.timekeeping import Timekeeper
+from shared.clock import Clock, utcnow
 from shared.contracts import ActionCompleted
+from shared.contracts.actions import REPLY_KINDS
 from shared.streams.consumer import Delivery
-
-REPLY_KINDS = frozenset({"reply", "private_reply"})
-"""What counts as our first response; moderation actions answer nobody."""
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class RepliesHandler:
@@ -37,7 +31,7 @@ class RepliesHandler:
         *,
         sessions: async_sessionmaker[AsyncSession],
         timekeeper: Timekeeper,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._timekeeper = timekeeper

@@ -9,6 +9,7 @@ from shared.contracts.comments import (
     CommentChange,
     CommentReceived,
     Platform,
+    ThreadId,
 )
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Envelope, new_event_id
@@ -33,6 +34,7 @@ __all__ = [
     "RiskReason",
     "SlaTimerEvent",
     "TimerKind",
+    "ThreadId",
     "TimerStatus",
     "new_event_id",
 ]

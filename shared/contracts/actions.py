@@ -24,6 +24,13 @@ ActionKind = Literal[
 ]
 ActionStatus = Literal["done", "skipped", "failed"]
 
+REPLY_KINDS: frozenset[ActionKind] = frozenset({"reply", "private_reply"})
+"""Actions that answer the customer: they stop the first-response clock and count as our reply;
+moderation actions answer nobody."""
+CUSTOMER_FACING_KINDS: frozenset[ActionKind] = REPLY_KINDS | {"request_deletion", "await_community"}
+"""What a rule does towards the customer, in words or by a visible wait: such a rule notes R13
+(the responder enforces the tone)."""
+
 
 class PlannedAction(Contract):
     """One effect a decision asks for; `action_id` is the responder's exactly-once key."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -10,6 +10,8 @@ from shared.contracts.comments import Platform
 from shared.contracts.envelope import Contract, Envelope
 
 RiskBand = Literal["low", "elevated", "high"]
+RISK_BANDS: tuple[RiskBand, ...] = get_args(RiskBand)
+"""Lowest first: the order of filters, gauges and charts."""
 
 
 class RiskReason(Contract):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field
 
@@ -13,6 +13,32 @@ PLATFORMS: tuple[Platform, ...] = ("facebook", "instagram", "x", "youtube")
 CommentChange = Literal["created", "edited", "removed"]
 
 MAX_TEXT = 20_000
+
+
+class ThreadId(NamedTuple):
+    """An exchange's id, `<platform>:<top-level comment id>`: formats and parses itself.
+
+    Ingest writes it (and keys its comment -> thread mapping by the same shape); the responder
+    reads the top-level comment back out of it to nest replies under the right comment.
+    """
+
+    platform: str
+    comment_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.comment_id}"
+
+    @classmethod
+    def parse(cls, value: str) -> ThreadId:
+        platform, sep, comment_id = value.partition(":")
+        if not sep or not platform or not comment_id:
+            raise ValueError(f"thread id {value!r} is not <platform>:<top-level comment id>")
+        return cls(platform, comment_id)
+
+
+def is_top_level(parent_id: str | None, post_id: str) -> bool:
+    """Platforms report a top-level comment's parent as null, empty, or as the post itself."""
+    return parent_id is None or parent_id == "" or parent_id == post_id
 
 
 class Author(Contract):
@@ -33,6 +59,10 @@ class Comment(Contract):
     author: Author
     text: str = Field(max_length=MAX_TEXT)
     created_at: AwareDatetime
+
+    @property
+    def is_top_level(self) -> bool:
+        return is_top_level(self.parent_id, self.post_id)
 
 
 class CommentReceived(Envelope):

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from shared.contracts.comments import ThreadId, is_top_level
+
 
 class Threaded(Protocol):
     """The fields thread resolution needs; the payload model satisfies it."""
@@ -30,13 +32,8 @@ class Threaded(Protocol):
 
 
 def thread_field(platform: str, comment_id: str) -> str:
-    """Key of one comment in the comment -> thread mapping, and the shape of a thread id."""
-    return f"{platform}:{comment_id}"
-
-
-def is_top_level(parent_id: str | None, post_id: str) -> bool:
-    """Platforms report a top-level comment's parent as null or as the post itself."""
-    return parent_id is None or parent_id == "" or parent_id == post_id
+    """Key of one comment in the comment -> thread mapping: the thread id it would start."""
+    return str(ThreadId(platform, comment_id))
 
 
 def parent_fields(comments: Sequence[Threaded]) -> list[str]:

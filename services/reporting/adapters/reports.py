@@ -10,6 +10,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.domain.reports import ExchangeFacts, FeedbackMessage, TimerOutcome
+from shared.contracts.alerts import RiskBand
 from shared.db.models import (
     ExchangeRow,
     ReportingExchangeRow,
@@ -27,7 +28,7 @@ class QueueFilter:
     account_id: str | None = None
     platform: str | None = None
     category: str | None = None
-    risk: Literal["low", "elevated", "high"] | None = None
+    risk: RiskBand | None = None
     sort: QueueSort = "sla_due"
     limit: int = 100
 

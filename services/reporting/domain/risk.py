@@ -11,11 +11,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import fmean
-from typing import Literal
 
 from services.reporting.domain.signals import MessageSignal
+from shared.contracts.alerts import RiskBand
 
-Band = Literal["low", "elevated", "high"]
+Band = RiskBand
 
 WEIGHTS: dict[str, float] = {
     "negativity": 10.0,

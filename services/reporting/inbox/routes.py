@@ -36,6 +36,7 @@ from services.reporting.inbox.web import (
     to_login,
 )
 from shared.contracts import AgentCommand
+from shared.contracts.alerts import RISK_BANDS
 from shared.db.models import ActionRow
 from shared.http_auth import key_matches
 
@@ -120,7 +121,7 @@ def page_routes(inbox: Inbox, router: APIRouter) -> None:
         session = agent_session(inbox, request)
         query = QueueQuery(status_, platform, account, category, risk, lang, q.strip())
         rows = await inbox.queries.queue(query)
-        context = {"rows": rows, "query": query}
+        context = {"rows": rows, "query": query, "bands": RISK_BANDS}
         return render(inbox, request, "queue.html", context, session)
 
     @router.get("/threads/{thread_id:path}/evidence.json")

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from services.responder.domain.model import ActionRequest, ActionResult
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+from shared.clock import Clock, utcnow
 
 
 class ConsoleAdapter:
     """Demo and dry-run stand-in for platform APIs; one file append per batch."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, path: Path, clock: Clock = utcnow) -> None:
         self._path = path
         self._clock = clock
 

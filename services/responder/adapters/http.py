@@ -20,15 +20,14 @@ from services.responder.domain.model import TEXT_KINDS, ActionRequest, ActionRes
 from services.responder.domain.resilience import CircuitBreaker, RateGate
 from services.responder.domain.verdicts import Verdict
 from services.responder.metrics import PLATFORM_CALLS
+from shared.clock import Clock, utcnow
 from shared.contracts import Platform
+from shared.contracts.comments import ThreadId
 
 log = logging.getLogger(__name__)
 
 Judge = Callable[[int, object, Mapping[str, str], datetime], Verdict]
 
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class PlatformClient:
         judge: Judge,
         breaker: CircuitBreaker,
         gate: RateGate | None = None,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utcnow,
     ) -> None:
         self.platform = platform
         self._base = base_url.rstrip("/")
@@ -196,8 +195,10 @@ def local_result(request: ActionRequest, platform: str) -> ActionResult | None:
 
 def top_level_id(request: ActionRequest) -> str:
     """Thread ids are `<platform>:<top-level comment id>`; replies nest under the top level."""
-    _platform, _sep, top = request.thread_id.partition(":")
-    return top or request.comment_id
+    try:
+        return ThreadId.parse(request.thread_id).comment_id
+    except ValueError:
+        return request.comment_id
 
 
 class HttpAdapter:

@@ -56,14 +56,9 @@ def is_active(exchange: Exchange | None) -> bool:
     return exchange is not None and exchange.state in _ACTIVE
 
 
-def is_top_level(comment: Comment) -> bool:
-    """Platforms report a top-level comment's parent as null or as the post itself."""
-    return comment.parent_id in (None, "", comment.post_id)
-
-
 def _effect_for(comment: Comment, decision: Decision) -> ExchangeEffect | None:
     effect = decision.exchange_effect
-    if effect in ("ignore", "remove") and not is_top_level(comment):
+    if effect in ("ignore", "remove") and not comment.is_top_level:
         return None
     return effect
 
@@ -113,7 +108,7 @@ def apply_decision(
 
 def apply_removal(exchange: Exchange | None, comment: Comment, *, now: datetime) -> Exchange | None:
     """The author (or the platform) removed a comment: removing the top one ends the exchange."""
-    if exchange is None or not is_top_level(comment):
+    if exchange is None or not comment.is_top_level:
         return exchange
     state = transition(exchange.state, "remove")
     return replace(exchange, state=state, sla_due_at=None, updated_at=now)

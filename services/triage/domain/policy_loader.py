@@ -23,11 +23,11 @@ from services.triage.domain.policy import (
     Rule,
     matches,
 )
+from shared.contracts.actions import CUSTOMER_FACING_KINDS
 
 Loc = tuple[str | int, ...]
 REQUIRED_RULES = tuple(f"R{n}" for n in range(1, 13))
 REQUIRED_NOTES = ("R13", "R14")
-REPLY_KINDS = frozenset({"reply", "private_reply", "request_deletion", "await_community"})
 _CLOCK_EFFECTS = frozenset({"open", "await_customer", "escalate"})
 
 
@@ -152,7 +152,7 @@ def _check_rule(policy: Policy, rule: Rule) -> Iterator[tuple[Loc, str]]:
     for i, kind in enumerate(kinds):
         if kinds.index(kind) != i:
             yield ("actions", i), f"action {kind!r} twice: action ids would collide"
-    if REPLY_KINDS & set(kinds) and "R13" not in rule.notes:
+    if CUSTOMER_FACING_KINDS & set(kinds) and "R13" not in rule.notes:
         yield ("notes",), "a rule that replies must note R13 (tone is enforced by the responder)"
     yield from _check_clock(policy, rule)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.ingest.domain.threads import (
-    is_top_level,
     lookup_fields,
     parent_fields,
     resolve_threads,
@@ -19,12 +18,6 @@ class C:
     parent_id: str | None = None
     post_id: str = "p1"
     platform: str = "facebook"
-
-
-def test_top_level_when_parent_is_missing_or_the_post() -> None:
-    assert is_top_level(None, "p1")
-    assert is_top_level("p1", "p1")
-    assert not is_top_level("c1", "p1")
 
 
 def test_top_level_comment_is_its_own_root() -> None:
