@@ -36,15 +36,6 @@ def thread_field(platform: str, comment_id: str) -> str:
     return str(ThreadId(platform, comment_id))
 
 
-def parent_fields(comments: Sequence[Threaded]) -> list[str]:
-    """Mapping fields to look up before resolving: the parents of replies, each once, in order."""
-    fields: dict[str, None] = {}
-    for c in comments:
-        if c.parent_id is not None and not is_top_level(c.parent_id, c.post_id):
-            fields[thread_field(c.platform, c.parent_id)] = None
-    return list(fields)
-
-
 def lookup_fields(comments: Sequence[Threaded]) -> list[str]:
     """Every mapping field resolution may use: each comment itself and any parent, once each."""
     fields: dict[str, None] = {}

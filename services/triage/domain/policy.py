@@ -150,9 +150,6 @@ class Policy(_Strict):
                 terms[category] = SlaTerm(parse_duration(entry.within), entry.business_hours)
         return terms
 
-    def sla_durations(self) -> dict[str, timedelta]:
-        return {category: term.within for category, term in self.sla_terms().items()}
-
     def sla_window(self, category: str, start: datetime, account: Account) -> SlaWindow:
         """The deadline from `start`, counted in business hours where the category uses them."""
         term = self.sla_terms().get(category)

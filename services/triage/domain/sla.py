@@ -8,7 +8,6 @@ loses an hour of SLA. Accounts without business hours run on wall-clock time aro
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -130,22 +129,3 @@ def sla_window(
     if due_soon_fraction is not None:
         soon = add_business_time(start, term.within * due_soon_fraction, effective)
     return SlaWindow(started_at=start.astimezone(UTC), due_soon_at=soon, due_at=due)
-
-
-def due_at(
-    category: str,
-    start: datetime,
-    durations: Mapping[str, timedelta],
-    calendar: BusinessCalendar | None = None,
-) -> datetime:
-    """When the first response to a `category` message that arrived at `start` is due."""
-    _aware(start)
-    try:
-        duration = durations[category]
-    except KeyError:
-        raise ValueError(
-            f"no SLA for category {category!r}; the policy defines {sorted(durations)}"
-        ) from None
-    if calendar is None:
-        return start + duration
-    return add_business_time(start, duration, calendar)

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from services.ingest.domain.threads import (
     lookup_fields,
-    parent_fields,
     resolve_threads,
-    thread_field,
 )
 
 
@@ -39,11 +37,6 @@ def test_reply_to_reply_resolves_to_the_root_via_known_mapping() -> None:
 def test_earlier_comments_of_the_same_batch_count_as_known() -> None:
     batch = [C("root"), C("r1", parent_id="root"), C("r2", parent_id="r1"), C("r3", parent_id="r2")]
     assert resolve_threads(batch, {}) == ["facebook:root"] * 4
-
-
-def test_parent_fields_lists_each_reply_parent_once_and_skips_top_level() -> None:
-    batch = [C("a"), C("b", parent_id="a"), C("c", parent_id="a"), C("d", parent_id="p1")]
-    assert parent_fields(batch) == [thread_field("facebook", "a")]
 
 
 def test_a_known_comment_keeps_its_thread_even_without_its_parent() -> None:

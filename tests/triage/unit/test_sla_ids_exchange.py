@@ -16,8 +16,8 @@ from services.triage.domain.exchange import (
     transition,
 )
 from services.triage.domain.ids import action_id, decision_id
-from services.triage.domain.sla import due_at, parse_duration
-from tests.triage.factories import NOW, comment, exchange, policy
+from services.triage.domain.sla import parse_duration
+from tests.triage.factories import NOW, account, comment, exchange, policy
 
 
 @pytest.mark.parametrize(
@@ -25,14 +25,14 @@ from tests.triage.factories import NOW, comment, exchange, policy
     [("complaint.product", 1), ("complaint.customer_service", 24), ("complaint.social_media", 48)],
 )
 def test_due_time_per_category(category: str, hours: int) -> None:
-    assert due_at(category, NOW, policy().sla_durations()) == NOW + timedelta(hours=hours)
+    assert policy().sla_window(category, NOW, account()).due_at == NOW + timedelta(hours=hours)
 
 
 def test_sla_refuses_unknown_categories_naive_times_and_bad_durations() -> None:
     with pytest.raises(ValueError, match="no SLA for category 'troll'"):
-        due_at("troll", NOW, policy().sla_durations())
+        policy().sla_window("troll", NOW, account())
     with pytest.raises(ValueError, match="no time zone"):
-        due_at("complaint.product", datetime(2026, 1, 1), policy().sla_durations())  # noqa: DTZ001
+        policy().sla_window("complaint.product", datetime(2026, 1, 1), account())  # noqa: DTZ001
     with pytest.raises(ValueError, match="'1 hour'"):
         parse_duration("1 hour")
     assert parse_duration("90m") == timedelta(minutes=90)
