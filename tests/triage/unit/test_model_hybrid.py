@@ -69,6 +69,15 @@ def test_praise_is_discounted_by_complaint_evidence() -> None:
     assert sincere["positive"] == pytest.approx(0.9)
 
 
+def test_seed_set_labels_take_the_maximum_of_model_and_rules() -> None:
+    merged = merge_scores(
+        zeros(troll=0.7, abuse__conspiracy=0.3), zeros(troll=0.45, abuse__conspiracy=0.8)
+    )
+    assert (merged["troll"], merged["abuse.conspiracy"]) == (0.7, 0.8)
+
+
 def test_rule_only_labels_pass_through_unchanged() -> None:
-    merged = merge_scores(zeros(), zeros(troll=0.45, abuse__conspiracy=0.8, trivial=0.8))
-    assert (merged["troll"], merged["abuse.conspiracy"], merged["trivial"]) == (0.45, 0.8, 0.8)
+    merged = merge_scores(
+        zeros(trivial=0.9, abuse__blasphemy=0.9), zeros(trivial=0.8, abuse__blasphemy=0.45)
+    )
+    assert (merged["trivial"], merged["abuse.blasphemy"]) == (0.8, 0.45)

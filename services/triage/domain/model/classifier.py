@@ -2,7 +2,8 @@
 
 Heads (see docs/classifier.md): `lang_de`; `offensive_de` / `offensive_en` (n-grams of their
 language, one multilingual encoder half shared by both); `fine_de` (GermEval insult / profanity /
-group abuse); `hate`, `threat`, `spam`, `complaint`, `sarcasm`, `positive` (multilingual). Every
+group abuse); `hate`, `threat`, `spam`, `complaint`, `troll`, `conspiracy`, `sarcasm`, `positive`
+(multilingual; troll and conspiracy learn from the seed set only). Every
 binary score is calibrated: 0.9 means about 9 in 10 on held-out rows.
 
 The encoder costs ~100× the n-grams, so by default it runs as a cascade: a comment is encoded
@@ -37,14 +38,34 @@ from services.triage.domain.model.features import featurize
 
 F32 = npt.NDArray[np.float32]
 EncoderMode = Literal["cascade", "always", "off"]
-REQUIRED_HEADS = ("lang_de", "offensive_de", "offensive_en", "fine_de", "hate", "threat", "spam",
-                  "complaint", "sarcasm", "positive")
+REQUIRED_HEADS = (
+    "lang_de",
+    "offensive_de",
+    "offensive_en",
+    "fine_de",
+    "hate",
+    "threat",
+    "spam",
+    "complaint",
+    "troll",
+    "conspiracy",
+    "sarcasm",
+    "positive",
+)
 LANGUAGES = ("de", "en")
 CHUNK = 2048
 """Texts featurised together; bounds memory for large evaluation runs."""
 CONFIDENT_LANG = 0.8
 """Below this probability for either language, the caller's fallback language decides."""
-CASCADE_HEADS = ("offensive_de", "offensive_en", "hate", "threat", "spam", "complaint")
+CASCADE_HEADS = (
+    "offensive_de",
+    "offensive_en",
+    "hate",
+    "threat",
+    "spam",
+    "complaint",
+    "conspiracy",
+)
 """Heads whose doubt sends a comment to the encoder: those that decide actions. Sarcasm and
 praise are rarely sure of anything and would send every comment."""
 OTHER_LANGUAGE_HEAD = {"de": "offensive_en", "en": "offensive_de"}
@@ -71,9 +92,7 @@ class ModelClassifier:
         self._mode = mode
         low, high = model.manifest["cascade_band"]
         self._band = (float(low), float(high))
-        self._fused = np.array(
-            [h.fused for h in model.heads for _ in h.columns], dtype=bool
-        )
+        self._fused = np.array([h.fused for h in model.heads for _ in h.columns], dtype=bool)
         names = [h.name for h in model.heads for _ in h.columns]
         self._deciding = np.array([n in CASCADE_HEADS for n in names], dtype=bool)
         self._lang_column = names.index("lang_de")
@@ -250,6 +269,8 @@ def label_probabilities(heads: Mapping[str, float], lang: str) -> dict[str, floa
     scores["threat"] = heads["threat"]
     scores["abuse.spam"] = heads["spam"]
     scores["complaint.product"] = heads["complaint"]
+    scores["troll"] = heads["troll"]
+    scores["abuse.conspiracy"] = heads["conspiracy"]
     scores["positive"] = heads["positive"] * (1.0 - heads["complaint"])
     return scores
 

@@ -13,7 +13,10 @@ Merge rules (documented in docs/classifier.md, one line each here):
   product / customer service / social media (product when no kind rule fired);
 - positive: praise evidence from either side, discounted by the complaint evidence — sarcastic
   praise ("great job, third broken charger") is a complaint;
-- troll, trivial, blasphemy, conspiracy: the rule score (no licensed training data);
+- troll, conspiracy: the maximum of model and rule score (the heads learn from the project's
+  seed set only: thin data, so a lexicon hit is kept);
+- trivial, blasphemy: the rule score (a trivial head called refund demands trivial; no data
+  for blasphemy);
 - neutral and sentiment: recomputed from the merged labels.
 """
 
@@ -28,7 +31,7 @@ from services.triage.domain.model.classifier import ModelClassifier, finish_scor
 KIND_LABELS = ("abuse.insult", "abuse.profanity", "abuse.aggression")
 """Abuse kinds the lexicon may name for the model's offensive score, least severe first on ties."""
 COMPLAINT_LABELS = ("complaint.product", "complaint.customer_service", "complaint.social_media")
-OVERRIDES = ("threat", "abuse.spam")
+OVERRIDES = ("threat", "abuse.spam", "troll", "abuse.conspiracy")
 """Labels where a lexicon hit alone may carry the score."""
 
 
