@@ -49,9 +49,12 @@ test: $(STAMP) $(CHROMEDRIVER) ## every test tier: unit, integration, e2e (PYTES
 bench: $(STAMP) ## throughput/latency/RSS table on local Redis+PostgreSQL (BENCH_COMMENTS=20000)
 	$(BIN)/python -m bench.run
 
-lint: $(STAMP) ## ruff and mypy --strict
-	$(BIN)/ruff check services shared steam_connect
-	$(BIN)/mypy services shared steam_connect
+LINTED := services shared steam_connect tests bench
+
+lint: $(STAMP) ## ruff check, ruff format --check and mypy --strict on the code and its tests
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy $(LINTED)
 
 train: $(STAMP) ## retrain the shipped classifier from ../shared/datasets (adds scikit-learn)
 	$(BIN)/pip install --quiet -e ".[train]"

@@ -31,7 +31,7 @@ def corpus(count: int) -> list[str]:
 def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    labeller = build_labeller(Settings(_env_file=None))  # type: ignore[call-arg]
+    labeller = build_labeller(Settings(_env_file=None))
     texts = corpus(COUNT)
     labeller.label_batch([(t, None) for t in texts[:BATCH]])  # warm-up
     began = time.perf_counter()

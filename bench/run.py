@@ -27,9 +27,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
@@ -43,6 +44,9 @@ from shared.settings import Settings
 from shared.streams.names import Group, StreamNames
 from steam_connect import infra
 from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
+
+if TYPE_CHECKING:
+    from redis.typing import EncodableT, FieldT, StreamRangeResponse
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "var" / "bench"
@@ -108,7 +112,9 @@ async def baseline(
     responder and reporting must do.
     """
     src, dst = f"{prefix}:bench:src", f"{prefix}:bench:dst"
-    body = {b"__data__": json.dumps(comment("x", 1, "2026-01-01T00:00:00+00:00")).encode()}
+    body: dict[FieldT, EncodableT] = {
+        b"__data__": json.dumps(comment("x", 1, "2026-01-01T00:00:00+00:00")).encode()
+    }
     for start in range(0, count, 1000):
         pipe = redis.pipeline(transaction=False)
         for _ in range(min(1000, count - start)):
@@ -116,17 +122,25 @@ async def baseline(
         await pipe.execute()
     await redis.xgroup_create(src, "relay", id="0")
     engine = make_engine(database_url) if database_url else None
-    insert = text("INSERT INTO bench_relay (entry_id, body) VALUES (:entry_id, CAST(:body AS jsonb))")
+    insert = text(
+        "INSERT INTO bench_relay (entry_id, body) VALUES (:entry_id, CAST(:body AS jsonb))"
+    )
     if engine is not None:
         async with engine.begin() as conn:
-            await conn.execute(text("CREATE TABLE bench_relay (entry_id text PRIMARY KEY, body jsonb)"))
+            await conn.execute(
+                text("CREATE TABLE bench_relay (entry_id text PRIMARY KEY, body jsonb)")
+            )
     relayed, began = 0, time.perf_counter()
     while relayed < count:
         got = await redis.xreadgroup("relay", "r1", {src: ">"}, count=200, block=100)
+        if not isinstance(got, list):  # RESP3 answers a dict per stream; this client speaks RESP2
+            raise TypeError(f"XREADGROUP answered {type(got).__name__}, not a RESP2 list")
         entries = got[0][1] if got else []
         if engine is not None and entries:
             async with engine.begin() as conn:
-                rows = [{"entry_id": i.decode(), "body": f[b"__data__"].decode()} for i, f in entries]
+                rows = [
+                    {"entry_id": i.decode(), "body": f[b"__data__"].decode()} for i, f in entries
+                ]
                 await conn.execute(insert, rows)
         pipe = redis.pipeline(transaction=False)
         for _id, fields in entries:
@@ -195,26 +209,34 @@ def ms(entry_id: bytes) -> int:
     return int(entry_id.split(b"-")[0])
 
 
+def bodies(entries: StreamRangeResponse | None) -> Iterator[tuple[bytes, Any]]:
+    """(entry id, decoded `__data__`) of each XRANGE entry. redis-py types the reply for clients
+    that decode to str too; this one reads bytes, and no entry here is deleted (fields None)."""
+    if entries is None:
+        raise TypeError("XRANGE answered nothing")
+    for eid, fields in entries:
+        if not isinstance(eid, bytes) or fields is None:
+            raise TypeError(f"unexpected stream entry {eid!r}: {fields!r}")
+        yield eid, json.loads(fields[b"__data__"])
+
+
 async def latencies(redis: Redis, names: StreamNames, run: str) -> dict[str, list[float]]:
     """Ingest → decision and → first action, from entry ids (Redis server clock, ms)."""
     born: dict[str, int] = {}
-    for eid, fields in await redis.xrange(names.comments):
-        body = json.loads(fields[b"__data__"])
+    for eid, body in bodies(await redis.xrange(names.comments)):
         if body["comment"]["comment_id"].startswith(f"bench-{run}-load-"):
             born[body["event_id"]] = ms(eid)
     decided: dict[str, tuple[str, int]] = {}
-    for eid, fields in await redis.xrange(names.decisions):
-        body = json.loads(fields[b"__data__"])
+    for eid, body in bodies(await redis.xrange(names.decisions)):
         if body["comment_event_id"] in born:
             decided[body["decision_id"]] = (body["comment_event_id"], ms(eid))
     acted: dict[str, int] = {}
-    for eid, fields in await redis.xrange(names.actions):
-        body = json.loads(fields[b"__data__"])
+    for eid, body in bodies(await redis.xrange(names.actions)):
         did = body.get("decision_id")
         if did in decided and did not in acted:
             acted[did] = ms(eid)
-    to_decision = [t - born[c] for c, t in decided.values()]
-    to_action = [acted[d] - born[c] for d, (c, _t) in decided.items() if d in acted]
+    to_decision: list[float] = [t - born[c] for c, t in decided.values()]
+    to_action: list[float] = [acted[d] - born[c] for d, (c, _t) in decided.items() if d in acted]
     return {"decision": to_decision, "action": to_action}
 
 
@@ -451,7 +473,7 @@ def table(r: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    base = Settings(_env_file=None)  # type: ignore[call-arg]
+    base = Settings(_env_file=None)
     if not infra.redis_answers(base.redis_url) or not infra.postgres_answers(base.database_url):
         print("bench needs Redis at REDIS_URL and PostgreSQL at DATABASE_URL", file=sys.stderr)
         return 2
@@ -459,7 +481,7 @@ def main() -> int:
     prefix = f"scbench-{uuid.uuid4().hex[:10]}"
     settings = Settings(
         redis_url=base.redis_url, database_url=db, stream_prefix=prefix, _env_file=None
-    )  # type: ignore[call-arg]
+    )
     infra.create_database(db)
     try:
         record = asyncio.run(run_record(base.redis_url, db))
@@ -513,7 +535,10 @@ def git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
@@ -536,7 +561,10 @@ def classifier_rate() -> float:
     say("classifier on one core")
     out = subprocess.run(
         [sys.executable, "-m", "bench.classify_rate"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return float(out.stdout.strip())
 

@@ -64,8 +64,11 @@ def read_batches(lines: Iterable[str], size: int = BATCH) -> Iterator[list[tuple
 
 def render(labelled: LabelledLike, reasons: dict[str, list[str]] | None = None) -> str:
     scores = {str(k): float(v) for k, v in dict(labelled.scores).items()}
-    body: dict[str, Any] = {"lang": labelled.lang, "labels": list(labelled.labels),
-                            "scores": scores}
+    body: dict[str, Any] = {
+        "lang": labelled.lang,
+        "labels": list(labelled.labels),
+        "scores": scores,
+    }
     if reasons is not None:
         body["reasons"] = reasons
     return json.dumps(body, ensure_ascii=False)

@@ -139,8 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=cmd_replay)
     classify = sub.add_parser("classify", help="label JSON lines from stdin with triage's labeller")
     classify.add_argument("--batch", type=_positive, default=1_000, help="lines per labeller call")
-    classify.add_argument("--no-reasons", action="store_true",
-                          help="leave out the reasons (model heads, lexicon rule ids, examples)")
+    classify.add_argument(
+        "--no-reasons",
+        action="store_true",
+        help="leave out the reasons (model heads, lexicon rule ids, examples)",
+    )
     classify.set_defaults(func=cmd_classify)
     dead = sub.add_parser("dlq", help="list or replay dead-lettered stream entries")
     dead.add_argument("action", choices=("list", "replay"))

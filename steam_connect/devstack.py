@@ -264,8 +264,9 @@ def watch(stack: Stack, tail: Tail, stopping: threading.Event) -> int:
     return 0
 
 
-def serve_stack(settings: Settings, stack: Stack, layout: Layout, with_replay: bool,
-                stopping: threading.Event) -> int:
+def serve_stack(
+    settings: Settings, stack: Stack, layout: Layout, with_replay: bool, stopping: threading.Event
+) -> int:
     """Servers, migrations, services, optional replay; then watch until stopped."""
     redis_url = find_redis(settings, stack, layout)
     env = child_env(settings, layout, redis_url, find_postgres(settings, stack, layout))

@@ -98,21 +98,19 @@ def stream_prefix(redis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(
-    redis_url: str, database_url: str, stream_prefix: str, tmp_path: Path
-) -> Settings:
+def settings(redis_url: str, database_url: str, stream_prefix: str, tmp_path: Path) -> Settings:
     return Settings(
         redis_url=redis_url,
         database_url=database_url,
         stream_prefix=stream_prefix,
         console_record_path=tmp_path / "console-actions.ndjson",
         accept_unknown_accounts=True,
-        ingest_api_keys="test-ingest-key",  # type: ignore[arg-type]
-        reporting_api_keys="test-reporting-key",  # type: ignore[arg-type]
+        ingest_api_keys="test-ingest-key",
+        reporting_api_keys="test-reporting-key",
         reclaim_idle_ms=300,
         reclaim_interval_s=0.2,
         log_json=False,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 

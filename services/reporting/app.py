@@ -18,6 +18,7 @@ from shared.http_auth import bearer_auth
 
 log = logging.getLogger(__name__)
 
+
 def history_router(queries: HistoryQueries, keys: Sequence[SecretStr]) -> APIRouter:
     """The `/v1` routes; every one needs a key (health and metrics live outside this router)."""
     router = APIRouter(

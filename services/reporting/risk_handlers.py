@@ -46,7 +46,6 @@ from shared.streams.publisher import EventPublisher
 log = logging.getLogger(__name__)
 
 
-
 def _alert(r: Rescored, threshold: float) -> EscalationAlert:
     s = r.summary
     return EscalationAlert(

@@ -33,7 +33,6 @@ from shared.streams.names import Group
 SERVICE = "responder"
 
 
-
 def build_adapters(
     settings: Settings,
     accounts: AccountDirectory,

@@ -31,7 +31,6 @@ from shared.streams.consumer import Delivery
 log = logging.getLogger(__name__)
 
 
-
 def unhide_id(hide_action_id: str) -> str:
     """Derived from the hide, so undoing it twice is one platform call."""
     return f"{hide_action_id}:unhide"

@@ -36,7 +36,6 @@ DESTRUCTIVE = frozenset({"delete", "hide"})
 """Kinds withheld when the same decision's evidence could not be preserved first (R8)."""
 
 
-
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 6

@@ -30,7 +30,6 @@ from shared.streams.names import StreamNames
 log = logging.getLogger(__name__)
 
 
-
 def command_decision_id(command: AgentCommand) -> str:
     """One decision per command event, ever."""
     return f"agent-{command.event_id}"

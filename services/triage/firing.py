@@ -34,7 +34,6 @@ from shared.streams.names import StreamNames
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class LoopConfig:
     tick_s: float

@@ -35,7 +35,6 @@ from shared.streams.publisher import EventPublisher
 log = logging.getLogger(__name__)
 
 
-
 def to_event(
     source: CommentReceived,
     did: str,

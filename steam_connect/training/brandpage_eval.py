@@ -59,9 +59,15 @@ class Outcome:
 def first_comment(text: str, lang: str, index: int) -> tuple[Comment, DecisionContext]:
     """A new top-level comment on a German or English business page."""
     comment = Comment(
-        platform="facebook", account_id="bp", comment_id=f"bp{index}", post_id="p",
-        parent_id=None, thread_id=f"facebook:bp{index}", author=Author(id=f"a{index}", name="A"),
-        text=text, created_at=NOW,
+        platform="facebook",
+        account_id="bp",
+        comment_id=f"bp{index}",
+        post_id="p",
+        parent_id=None,
+        thread_id=f"facebook:bp{index}",
+        author=Author(id=f"a{index}", name="A"),
+        text=text,
+        created_at=NOW,
     )
     account = Account.model_validate(
         {"platform": "facebook", "account_id": "bp", "kind": "business", "language": lang}

@@ -49,33 +49,100 @@ class Task:
 
 
 TASKS: tuple[Task, ...] = (
-    Task("germeval2018", "offensive", lambda r: int(r["offensive"]), OFFENSIVE, "offensive_de",
-         "test: 0.768 winner, 0.807 GELECTRA"),
-    Task("davidson2017", "offensive", lambda r: int(r["class"] != "neither"), OFFENSIVE,
-         "offensive_en", "weighted F1 0.90 (3-class)"),
-    Task("youtube_spam", "spam", lambda r: int(r["spam"]), ("abuse.spam",), "spam",
-         "≈ 0.95 (10-fold CV)"),
+    Task(
+        "germeval2018",
+        "offensive",
+        lambda r: int(r["offensive"]),
+        OFFENSIVE,
+        "offensive_de",
+        "test: 0.768 winner, 0.807 GELECTRA",
+    ),
+    Task(
+        "davidson2017",
+        "offensive",
+        lambda r: int(r["class"] != "neither"),
+        OFFENSIVE,
+        "offensive_en",
+        "weighted F1 0.90 (3-class)",
+    ),
+    Task(
+        "youtube_spam",
+        "spam",
+        lambda r: int(r["spam"]),
+        ("abuse.spam",),
+        "spam",
+        "≈ 0.95 (10-fold CV)",
+    ),
     Task("cesamard", "complaint", lambda r: int(r["complaint"]), COMPLAINT, "complaint", "—"),
     Task("gahd", "hate", lambda r: int(r["hate"]), ("abuse.hate",), "hate", "—"),
-    Task("implicit_hate", "threatening", lambda r: int(r["threatening"]), ("threat",), "threat",
-         "—"),
-    Task("isarcasmeval", "sarcastic", lambda r: int(r["sarcastic"]), (), "sarcasm",
-         "test F1(sarcastic) ≈ 0.61 winner"),
-    Task("olid", "offensive", lambda r: int(r["offensive"]), OFFENSIVE, "offensive_en",
-         "test: 0.829 (BERT)"),
-    Task("hasoc2019_en", "offensive", lambda r: int(r["hateful_or_offensive"]), OFFENSIVE,
-         "offensive_en", "test: 0.78"),
-    Task("hasoc2019_de", "offensive", lambda r: int(r["hateful_or_offensive"]), OFFENSIVE,
-         "offensive_de", "test: 0.61"),
-    Task("germeval2021", "toxic", lambda r: int(r["toxic"]), OFFENSIVE, "offensive_de",
-         "test: ≈ 0.72 best teams"),
-    Task("complaints2019", "complaint", lambda r: int(r["complaint"]), COMPLAINT, "complaint",
-         "F1 ≈ 0.79 paper, 0.87 transformers"),
-    Task("germeval2025_violence", "violence", lambda r: int(r["violence"]), ("threat",),
-         "threat", "0.69 baseline, 0.82 top team"),
+    Task(
+        "implicit_hate", "threatening", lambda r: int(r["threatening"]), ("threat",), "threat", "—"
+    ),
+    Task(
+        "isarcasmeval",
+        "sarcastic",
+        lambda r: int(r["sarcastic"]),
+        (),
+        "sarcasm",
+        "test F1(sarcastic) ≈ 0.61 winner",
+    ),
+    Task(
+        "olid",
+        "offensive",
+        lambda r: int(r["offensive"]),
+        OFFENSIVE,
+        "offensive_en",
+        "test: 0.829 (BERT)",
+    ),
+    Task(
+        "hasoc2019_en",
+        "offensive",
+        lambda r: int(r["hateful_or_offensive"]),
+        OFFENSIVE,
+        "offensive_en",
+        "test: 0.78",
+    ),
+    Task(
+        "hasoc2019_de",
+        "offensive",
+        lambda r: int(r["hateful_or_offensive"]),
+        OFFENSIVE,
+        "offensive_de",
+        "test: 0.61",
+    ),
+    Task(
+        "germeval2021",
+        "toxic",
+        lambda r: int(r["toxic"]),
+        OFFENSIVE,
+        "offensive_de",
+        "test: ≈ 0.72 best teams",
+    ),
+    Task(
+        "complaints2019",
+        "complaint",
+        lambda r: int(r["complaint"]),
+        COMPLAINT,
+        "complaint",
+        "F1 ≈ 0.79 paper, 0.87 transformers",
+    ),
+    Task(
+        "germeval2025_violence",
+        "violence",
+        lambda r: int(r["violence"]),
+        ("threat",),
+        "threat",
+        "0.69 baseline, 0.82 top team",
+    ),
     Task("ethos", "violence", lambda r: int(r["violence"]), ("threat",), "threat", "—"),
-    Task("gab_hate_corpus", "call for violence", lambda r: int(r["call_for_violence"]),
-         ("threat",), "threat", "—"),
+    Task(
+        "gab_hate_corpus",
+        "call for violence",
+        lambda r: int(r["call_for_violence"]),
+        ("threat",),
+        "threat",
+        "—",
+    ),
     Task("gab_hate_corpus", "hate", lambda r: int(r["hate"]), ("abuse.hate",), "hate", "—"),
     Task("german_ytbot", "bot spam", lambda r: int(r["bot"]), ("abuse.spam",), "spam", "—"),
     Task("elf_troll", "troll", lambda r: int(r["troll"]), ("troll",), None, "—"),
@@ -130,15 +197,19 @@ def _head_scores(head: str, scored: Scored) -> npt.NDArray[np.float32]:
 
 
 def print_task(task: Task, scored: Scored, report: dict[str, Any]) -> None:
-    print(f"\n## {task.dataset} — {task.title} — {scored.part}, {report['rows']} rows "
-          f"({report['positives']} positive); published: {task.published}")
+    print(
+        f"\n## {task.dataset} — {task.title} — {scored.part}, {report['rows']} rows "
+        f"({report['positives']} positive); published: {task.published}"
+    )
     for kind, name in (("labels", "labels as triage acts"), ("head", f"head {task.head} ≥ 0.5")):
         if kind not in report:
             continue
         r = report[kind]
-        print(f"   {name:<34} macro-F1 {r['macro_f1']:.3f}  P(yes) {r['precision'][1]:.3f}"
-              f"  R(yes) {r['recall'][1]:.3f}  confusion [[tn fp] [fn tp]] "
-              f"{r['confusion']}")
+        print(
+            f"   {name:<34} macro-F1 {r['macro_f1']:.3f}  P(yes) {r['precision'][1]:.3f}"
+            f"  R(yes) {r['recall'][1]:.3f}  confusion [[tn fp] [fn tp]] "
+            f"{r['confusion']}"
+        )
 
 
 def evaluate(labeller: Labeller, model: ModelClassifier) -> dict[str, Any]:
@@ -160,17 +231,23 @@ def brandpage(labeller: Labeller) -> dict[str, Any]:
     labelled = labeller.label_batch([(str(r["text"]), str(r["lang"])) for r in rows])
     outcomes = brandpage_eval.decide_all(rows, labelled, labeller.policy)
     result = brandpage_eval.summary(outcomes)
-    print(f"\n## brand-page set — {result['rows']} comments (de + en), policy "
-          f"{labeller.policy.version}")
-    print(f"   right action {result['right']}/{result['rows']} = {result['right_rate']:.3f}; "
-          f"sent to a human first {result['review']}; removals {result['removals']}, "
-          f"removal precision {result['removal_precision']:.3f}")
+    print(
+        f"\n## brand-page set — {result['rows']} comments (de + en), policy "
+        f"{labeller.policy.version}"
+    )
+    print(
+        f"   right action {result['right']}/{result['rows']} = {result['right_rate']:.3f}; "
+        f"sent to a human first {result['review']}; removals {result['removals']}, "
+        f"removal precision {result['removal_precision']:.3f}"
+    )
     for name, counts in result["by_situation"].items():
         print(f"   {name:<22} " + "  ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     wrong = [o for o in outcomes if not o.right and not o.reviewed]
     for o in wrong[:400]:
-        print(f"   ✗ {o.row['id']} expected {o.row['expected']:<22} got {o.decision.rule_id:<12}"
-              f" labels {list(o.labels)}")
+        print(
+            f"   ✗ {o.row['id']} expected {o.row['expected']:<22} got {o.decision.rule_id:<12}"
+            f" labels {list(o.labels)}"
+        )
     return result
 
 
@@ -196,12 +273,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--name", default=DEFAULT_MODEL_NAME)
     parser.add_argument("--encoder", choices=("cascade", "always", "off"), default="cascade")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="embed every text afresh instead of reading var/cache/embeddings")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="embed every text afresh instead of reading var/cache/embeddings",
+    )
     args = parser.parse_args(argv)
     labeller, model = build(args.encoder, args.model_dir, args.name, cached=not args.no_cache)
-    print(f"model {args.name} {model.version}, encoder {args.encoder}, "
-          f"policy {labeller.policy.version}")
+    print(
+        f"model {args.name} {model.version}, encoder {args.encoder}, "
+        f"policy {labeller.policy.version}"
+    )
     evaluate(labeller, model)
 
 

@@ -13,6 +13,8 @@ from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_
 from tests.e2e.conftest import _env
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 def service_env(settings: Settings, ports: dict[str, int], extra: dict[str, str]) -> dict[str, str]:
     """The end-to-end environment with a reclaim idle time a killed consumer can wait out and
     quieter logs (thousands of comments); `extra` wins."""

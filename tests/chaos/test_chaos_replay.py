@@ -30,6 +30,7 @@ from tests.chaos.stack import ChaosStack, new_stack
 from tests.e2e.conftest import INGEST_KEY
 from tests.fakes.platforms import meta
 from tests.fakes.server import ServerThread
+from tests.streams import raw_entries
 
 pytestmark = pytest.mark.e2e
 
@@ -163,7 +164,7 @@ def _writes(fake: meta.FakeGraph) -> Counter[tuple[str, str]]:
 
 async def _timer_events(redis: Redis, names: StreamNames) -> Counter[tuple[str, str]]:
     events: Counter[tuple[str, str]] = Counter()
-    for _id, fields in await redis.xrange(names.timers):
+    for _id, fields in raw_entries(await redis.xrange(names.timers)):
         body = json.loads(fields[b"__data__"])
         events[(body["timer_id"], body["status"])] += 1
     return events

@@ -23,6 +23,7 @@ from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
 from steam_connect import dlq
 from tests.chaos.helpers import comment_event, fast_config, until
+from tests.streams import raw_entries, read_entries
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +60,7 @@ async def test_a_dead_consumers_pending_entries_are_processed_once_by_the_surviv
     )
     # The dead consumer read 80 entries and was SIGKILLed before acking any of them.
     taken = await redis.xreadgroup("chaos", "dead-worker", {names.comments: ">"}, count=80)
-    assert len(taken[0][1]) == 80
+    assert len(read_entries(taken)) == 80
     survivor = _consumer(redis, names, handler, name="survivor")
     broker = RedisBroker(redis_url)
     survivor.subscribe(broker)
@@ -155,7 +156,7 @@ async def test_a_poison_entry_is_dead_lettered_listed_and_replayed(
     assert replayed.stdout.startswith(f"replayed {poison['id']} to {names.comments}")
     assert await redis.xlen(names.dead_letter) == 1
     fresh = await redis.xreadgroup("chaos", "worker", {names.comments: ">"}, count=10)
-    entries = [(i.decode(), f) for i, f in fresh[0][1]]
+    entries = [(i.decode(), f) for i, f in read_entries(fresh)]
     await consumer.process(entries, attempts={})
     assert sorted(seen) == ["r-c0", "r-c1", "r-c2"]
 
@@ -184,7 +185,7 @@ def test_replay_is_atomic_per_entry_and_filters_by_group(
         assert len(first) == 1 and again == []
         assert client.xlen(names.decisions) == 1
         assert [d.group for d in dlq.entries(client, names)] == ["triage"]
-        ((_id, fields),) = client.xrange(names.decisions)
+        ((_id, fields),) = raw_entries(client.xrange(names.decisions))
         assert json.loads(fields[b"__data__"]) == {"group": "responder"}
         forged = {**record, "source_stream": "elsewhere:stream"}
         client.xadd(names.dead_letter, {"__data__": json.dumps(forged)})

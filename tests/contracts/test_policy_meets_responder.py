@@ -15,7 +15,7 @@ TEXT_ACTIONS = {"reply", "private_reply", "request_deletion", "await_community"}
 
 
 def _situations_the_policy_can_ask_for() -> set[str]:
-    policy = load_policy(Settings(_env_file=None).policy_file)  # type: ignore[call-arg]
+    policy = load_policy(Settings(_env_file=None).policy_file)
     complaint_categories = set(policy.sla)
     situations: set[str] = set()
     for rule in policy.rules:

@@ -34,7 +34,7 @@ def policy() -> Policy:
 @cache
 def labeller() -> Labeller:
     """The production labeller (trained model + lexicons), so rule tests test what runs."""
-    return build_labeller(Settings(_env_file=None, policy_file=POLICY_FILE))  # type: ignore[call-arg]
+    return build_labeller(Settings(_env_file=None, policy_file=POLICY_FILE))
 
 
 def comment(

@@ -42,6 +42,7 @@ def _summary(r: Row[Any]) -> ExchangeSummary:
     values["risk_reasons"] = tuple(values["risk_reasons"])
     return ExchangeSummary(**values)
 
+
 ACCOUNT_WINDOW_ROWS = 1_000
 """Newest messages per account read for one batch's storm feature."""
 

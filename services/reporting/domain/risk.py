@@ -120,9 +120,7 @@ class TopicIndex:
         )
 
     @classmethod
-    def raised_in(
-        cls, entries: Iterable[tuple[str, datetime, str, Iterable[str]]]
-    ) -> TopicIndex:
+    def raised_in(cls, entries: Iterable[tuple[str, datetime, str, Iterable[str]]]) -> TopicIndex:
         """From (account id, time, thread id, topics) of negative messages."""
         raised: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
         for account_id, at, thread_id, topics in entries:

@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 Judge = Callable[[int, object, Mapping[str, str], datetime], Verdict]
 
 
-
 @dataclass(frozen=True)
 class Call:
     """One platform request an action becomes, and what it means on that platform."""

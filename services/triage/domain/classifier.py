@@ -143,7 +143,6 @@ class Lexicon:
         return round(1.0 - miss, 3)
 
 
-
 def _unnegated_hit(regex: re.Pattern[str], folded: str, negation: re.Pattern[str]) -> bool:
     """A hit not right after a negation ("nicht zufrieden" is no praise)."""
     for match in regex.finditer(folded):

@@ -32,9 +32,7 @@ class Labeller:
         """`items` are (text, fallback language); results come back in input order."""
         results = self.classifier.classify_batch(items)
         if len(results) != len(items):
-            raise RuntimeError(
-                f"classifier returned {len(results)} results for {len(items)} texts"
-            )
+            raise RuntimeError(f"classifier returned {len(results)} results for {len(items)} texts")
         return [
             Labelled(lang=r.lang, labels=self.policy.passing(dict(r.scores)), scores=dict(r.scores))
             for r in results

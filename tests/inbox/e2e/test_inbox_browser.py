@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 import pytest
@@ -32,20 +32,23 @@ SHOTS = os.environ.get("INBOX_SCREENSHOT_DIR")
 """Set to write the README screenshots (docs/inbox.png, docs/inbox-exchange.png)."""
 
 
-def _wait(browser: Chrome, stack: Stack, what: str, probe: Callable[[Chrome], T]) -> T:
-    def guarded(driver: Chrome) -> T | bool:
+def _wait(browser: Chrome, stack: Stack, what: str, probe: Callable[[Chrome], T | None]) -> T:
+    """`probe`'s first truthy answer: WebDriverWait asks again on a falsy one, `None` included."""
+
+    def guarded(driver: Chrome) -> T | None | Literal[False]:
         try:
             return probe(driver)
         except StaleElementReferenceException:
             return False  # the live region was swapped while we looked: look again
 
     try:
-        result: T = WebDriverWait(browser, WAIT_S, poll_frequency=0.2).until(guarded)
+        result = WebDriverWait(browser, WAIT_S, poll_frequency=0.2).until(guarded)
     except Exception as exc:
         raise AssertionError(
             f"{what}: not seen within {WAIT_S:.0f}s at {browser.current_url}\n"
             f"{browser.find_element(By.TAG_NAME, 'body').text[:2000]}\n{stack.logs()}"
         ) from exc
+    assert result is not None  # until() returns only a truthy answer
     return result
 
 

@@ -39,6 +39,7 @@ from tests.responder.integration.harness import (
     rig,
     start_fakes,
 )
+from tests.streams import raw_entries
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -117,7 +118,7 @@ async def test_an_approved_edit_is_posted_once_even_when_the_command_is_redelive
     row = await _row(engine, action.action_id)
     assert (row.status, row.text) == ("done", edit)
     assert [w.form.get("message") for w in fb.state.writes()] == [edit]
-    published = await redis.xrange(StreamNames(settings.stream_prefix).actions)
+    published = raw_entries(await redis.xrange(StreamNames(settings.stream_prefix).actions))
     statuses = {(decode(f)["action_id"], decode(f)["status"]) for _i, f in published}
     assert (action.action_id, "done") in statuses
 
@@ -272,7 +273,7 @@ async def test_resolve_closes_the_exchange_and_asks_for_deletion_once(
             .where(DecisionRow.decision_id == command_decision_id(resolve))
         )
     assert (exchange.state, exchange.resolved_at, stored) == ("resolved", NOW, 1)
-    entries = await redis.xrange(StreamNames(settings.stream_prefix).decisions)
+    entries = raw_entries(await redis.xrange(StreamNames(settings.stream_prefix).decisions))
     made = [DecisionMade.model_validate(decode(f)) for _i, f in entries]
     mine = [d for d in made if d.decision_id == command_decision_id(resolve)]
     assert len(mine) == 1, "a redelivered command must not ask the customer twice"

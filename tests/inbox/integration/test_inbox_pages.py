@@ -25,6 +25,7 @@ from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
 from tests.reporting.integration.factories import Exchange, at, deliveries, store_decision
+from tests.streams import raw_entries
 
 pytestmark = pytest.mark.integration
 
@@ -178,7 +179,7 @@ async def test_an_edited_approval_is_published_once_as_a_command_with_csrf(
         f"/inbox/threads/{ex.thread_id}/commands", data={**form, "csrf": _csrf(page.text)}
     )
     assert sent.status_code == 303
-    [(_id, fields)] = await redis.xrange(names.commands)
+    [(_id, fields)] = raw_entries(await redis.xrange(names.commands))
     command = AgentCommand.model_validate(decode(fields))
     assert (command.kind, command.action_id, command.text) == (
         "approve_draft",

@@ -16,6 +16,7 @@ from shared.contracts import Author, Comment, CommentReceived
 from shared.streams.consumer import ConsumerConfig, Delivery, StreamConsumer, ensure_group
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
+from tests.streams import raw_entries
 
 pytestmark = pytest.mark.integration
 
@@ -102,7 +103,7 @@ async def test_entries_published_before_start_are_consumed_and_failures_reclaime
         await _until(all_seen)
         pending = await redis.xpending(names.comments, "test")
         assert pending["pending"] == 0
-        dead = await redis.xrange(names.dead_letter)
+        dead = raw_entries(await redis.xrange(names.dead_letter))
         assert len(dead) == 2
         records = [json.loads(fields[b"__data__"]) for _id, fields in dead]
         assert {r["group"] for r in records} == {"test"}
@@ -147,7 +148,7 @@ async def test_poison_entry_is_dead_lettered_after_max_attempts(
     for _ in range(5):
         await consumer.reclaim_once("worker-2")
     assert attempts_seen == [2, 3]
-    dead = await redis.xrange(names.dead_letter)
+    dead = raw_entries(await redis.xrange(names.dead_letter))
     assert len(dead) == 1
     record = json.loads(dead[0][1][b"__data__"])
     assert record["attempts"] == 3

@@ -15,19 +15,19 @@ from shared.settings import Settings
 
 def test_api_keys_come_as_one_comma_separated_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INGEST_API_KEYS", "alpha, beta ,")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert [k.get_secret_value() for k in settings.ingest_api_keys] == ["alpha", "beta"]
     assert "alpha" not in repr(settings)
 
 
 def test_default_ports_are_the_documented_ones() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     ports = (settings.ingest_port, settings.triage_port, settings.responder_port)
     assert ports + (settings.reporting_port,) == (8001, 8002, 8003, 8004)
 
 
 def test_shipped_accounts_file_loads(tmp_path: Path) -> None:
-    directory = AccountDirectory.load(Settings(_env_file=None).accounts_file, accept_unknown=False)  # type: ignore[call-arg]
+    directory = AccountDirectory.load(Settings(_env_file=None).accounts_file, accept_unknown=False)
     assert directory.get("facebook", "1001").kind == "business"
     with pytest.raises(UnknownAccount, match="ACCEPT_UNKNOWN_ACCOUNTS"):
         directory.get("facebook", "nope")

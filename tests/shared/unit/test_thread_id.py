@@ -36,8 +36,14 @@ def test_top_level_when_parent_is_missing_empty_or_the_post() -> None:
 def test_a_comment_knows_whether_it_is_top_level() -> None:
     def comment(parent: str | None) -> Comment:
         return Comment(
-            platform="x", account_id="a", comment_id="c2", post_id="p1", parent_id=parent,
-            thread_id="x:c1", author=Author(id="u", name="U"), text="t",
+            platform="x",
+            account_id="a",
+            comment_id="c2",
+            post_id="p1",
+            parent_id=parent,
+            thread_id="x:c1",
+            author=Author(id="u", name="U"),
+            text="t",
             created_at=datetime(2026, 12, 1, tzinfo=UTC),
         )
 

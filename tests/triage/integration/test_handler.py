@@ -89,12 +89,21 @@ async def test_a_batch_is_decided_stored_published_and_a_redelivery_changes_noth
     assert first[0].improvement and not first[3].improvement
     assert await _count(engine, tag) == 7
     async with engine.connect() as conn:
-        ex = (await conn.execute(select(ExchangeRow).where(
-            ExchangeRow.thread_id == f"facebook:{tag}-c1"))).one()
-        author = (await conn.execute(select(AuthorRecordRow).where(
-            AuthorRecordRow.author_id == f"{tag}-troll"))).one()
-        stored = (await conn.execute(select(DecisionRow.event).where(
-            DecisionRow.decision_id == first[2].decision_id))).scalar_one()
+        ex = (
+            await conn.execute(
+                select(ExchangeRow).where(ExchangeRow.thread_id == f"facebook:{tag}-c1")
+            )
+        ).one()
+        author = (
+            await conn.execute(
+                select(AuthorRecordRow).where(AuthorRecordRow.author_id == f"{tag}-troll")
+            )
+        ).one()
+        stored = (
+            await conn.execute(
+                select(DecisionRow.event).where(DecisionRow.decision_id == first[2].decision_id)
+            )
+        ).scalar_one()
     assert (ex.state, ex.negative_messages, ex.category) == ("resolved", 3, "complaint.product")
     assert (author.strikes, author.blocked) == (3, True)
     assert DecisionMade.model_validate(stored) == first[2]
@@ -105,8 +114,11 @@ async def test_a_batch_is_decided_stored_published_and_a_redelivery_changes_noth
     assert again[7:] == first
     assert await _count(engine, tag) == 7
     async with engine.connect() as conn:
-        strikes = (await conn.execute(select(AuthorRecordRow.strikes).where(
-            AuthorRecordRow.author_id == f"{tag}-troll"))).scalar_one()
+        strikes = (
+            await conn.execute(
+                select(AuthorRecordRow.strikes).where(AuthorRecordRow.author_id == f"{tag}-troll")
+            )
+        ).scalar_one()
     assert strikes == 3
 
 
@@ -124,8 +136,11 @@ async def test_state_carries_across_batches_and_removals_publish_nothing(
     decisions = await _published(redis, names)
     assert [d.rule_id for d in decisions] == ["R1", "R4", "R11", "R12"]
     async with engine.connect() as conn:
-        state = (await conn.execute(select(ExchangeRow.state).where(
-            ExchangeRow.thread_id == f"facebook:{tag}-c1"))).scalar_one()
+        state = (
+            await conn.execute(
+                select(ExchangeRow.state).where(ExchangeRow.thread_id == f"facebook:{tag}-c1")
+            )
+        ).scalar_one()
     assert state == "removed"
 
 

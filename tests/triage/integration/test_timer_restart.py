@@ -86,9 +86,7 @@ async def _breached(redis: Redis, names: StreamNames, threads: set[str]) -> list
     return [e for e in events if e.thread_id in threads and e.status == "breached"]
 
 
-async def _until(
-    check: Callable[[], Awaitable[bool]], what: str, deadline_s: float = 40.0
-) -> None:
+async def _until(check: Callable[[], Awaitable[bool]], what: str, deadline_s: float = 40.0) -> None:
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline_s
     while loop.time() < end:

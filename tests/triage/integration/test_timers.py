@@ -37,8 +37,9 @@ class Triage:
     names: StreamNames
     clock: list[datetime]
 
-    async def comment(self, text: str, cid: str, parent: str | None = None,
-                      author: str = "anna") -> None:
+    async def comment(
+        self, text: str, cid: str, parent: str | None = None, author: str = "anna"
+    ) -> None:
         c = comment(text, comment_id=cid, parent_id=parent, author_id=author)
         await self.comments([Delivery(f"{cid}-0", received(c))])
 
@@ -54,13 +55,22 @@ def _triage(redis: Redis, engine: AsyncEngine, prefix: str, *accounts: Account) 
     clock = [NOW]
     directory = AccountDirectory(list(accounts), accept_unknown=True)
     handler = CommentsHandler(
-        labeller=labeller(), accounts=directory, sessions=sessions,
-        publisher=EventPublisher(redis, maxlen=10_000), names=names, timekeeper=keeper,
+        labeller=labeller(),
+        accounts=directory,
+        sessions=sessions,
+        publisher=EventPublisher(redis, maxlen=10_000),
+        names=names,
+        timekeeper=keeper,
         clock=lambda: clock[0],
     )
     loop = TimerLoop(
-        sessions=sessions, timekeeper=keeper, policy=policy(), accounts=directory, names=names,
-        config=LoopConfig(tick_s=0.05, batch=100, resync_s=60), clock=lambda: clock[0],
+        sessions=sessions,
+        timekeeper=keeper,
+        policy=policy(),
+        accounts=directory,
+        names=names,
+        config=LoopConfig(tick_s=0.05, batch=100, resync_s=60),
+        clock=lambda: clock[0],
     )
     replies = RepliesHandler(sessions=sessions, timekeeper=keeper, clock=lambda: clock[0])
     return Triage(handler, replies, loop, names, clock)
@@ -81,7 +91,8 @@ async def _decisions(redis: Redis, names: StreamNames) -> list[DecisionMade]:
 async def _rows(engine: AsyncEngine, thread: str) -> list[SlaTimerRow]:
     async with make_sessionmaker(engine)() as session:
         rows = await session.scalars(
-            select(SlaTimerRow).where(SlaTimerRow.thread_id == thread)
+            select(SlaTimerRow)
+            .where(SlaTimerRow.thread_id == thread)
             .order_by(SlaTimerRow.created_at, SlaTimerRow.comment_id, SlaTimerRow.kind)
         )
         return list(rows)
@@ -90,10 +101,17 @@ async def _rows(engine: AsyncEngine, thread: str) -> list[SlaTimerRow]:
 def _reply_done(decision: DecisionMade, at: datetime) -> ActionCompleted:
     action = decision.actions[0]
     return ActionCompleted(
-        occurred_at=at, correlation_id=decision.correlation_id, account_id=decision.account_id,
-        action_id=action.action_id, decision_id=decision.decision_id, kind=action.kind,
-        platform=decision.comment.platform, comment_id=decision.comment.comment_id,
-        thread_id=decision.comment.thread_id, status="done", performed_at=at,
+        occurred_at=at,
+        correlation_id=decision.correlation_id,
+        account_id=decision.account_id,
+        action_id=action.action_id,
+        decision_id=decision.decision_id,
+        kind=action.kind,
+        platform=decision.comment.platform,
+        comment_id=decision.comment.comment_id,
+        thread_id=decision.comment.thread_id,
+        status="done",
+        performed_at=at,
     )
 
 
@@ -106,7 +124,11 @@ async def test_a_timer_is_due_soon_then_breached_exactly_once_even_with_two_loop
     await triage.comment("Mein Paket ist nie angekommen.", f"{tag}-c1")
     (row,) = await _rows(engine, f"facebook:{tag}-c1")
     assert (row.state, row.due_at, row.revision, row.published_revision) == (
-        "pending", NOW + timedelta(hours=1), 1, 1)
+        "pending",
+        NOW + timedelta(hours=1),
+        1,
+        1,
+    )
     assert await redis.zcard(triage.names.key("timers:due")) == 2
 
     assert await triage.at(NOW + timedelta(minutes=47)) == 0
@@ -133,8 +155,9 @@ async def test_our_reply_meets_the_timer_and_the_exchange_awaits_the_customer(
     await triage.comment("My order never arrived.", f"{tag}-c1")
     (decision,) = await _decisions(redis, triage.names)
     async with engine.connect() as conn:
-        state = (await conn.execute(select(ExchangeRow.state).where(
-            ExchangeRow.thread_id == thread))).scalar_one()
+        state = (
+            await conn.execute(select(ExchangeRow.state).where(ExchangeRow.thread_id == thread))
+        ).scalar_one()
     assert state == "open"  # our reply is planned, not done
 
     done = _reply_done(decision, NOW + timedelta(minutes=10))
@@ -143,20 +166,26 @@ async def test_our_reply_meets_the_timer_and_the_exchange_awaits_the_customer(
 
     (row,) = await _rows(engine, thread)
     assert (row.state, row.detail) == (
-        "met", f"reply {done.action_id} done at {done.performed_at.isoformat()}")
+        "met",
+        f"reply {done.action_id} done at {done.performed_at.isoformat()}",
+    )
     async with engine.connect() as conn:
         ex = (await conn.execute(select(ExchangeRow).where(ExchangeRow.thread_id == thread))).one()
     assert (ex.state, ex.sla_due_at) == ("awaiting_customer", None)
     assert await triage.at(NOW + timedelta(hours=2)) == 0  # nothing left to fire
     assert [e.status for e in await _timer_events(redis, triage.names, thread)] == [
-        "started", "met"]
+        "started",
+        "met",
+    ]
 
     # R4: the customer writes again; the exchange is ours again, on a new clock.
     triage.clock[0] = NOW + timedelta(hours=3)
     await triage.comment("Immer noch nicht angekommen!", f"{tag}-c2", parent=f"{tag}-c1")
     rows = await _rows(engine, thread)
     assert [(r.state, r.due_at) for r in rows] == [
-        ("met", NOW + timedelta(hours=1)), ("pending", NOW + timedelta(hours=1))]
+        ("met", NOW + timedelta(hours=1)),
+        ("pending", NOW + timedelta(hours=1)),
+    ]
     # the follow-up's clock starts when the customer wrote (the comment says NOW)
 
 
@@ -173,23 +202,38 @@ async def test_r4_restart_cancels_the_old_clock(
     assert old.state == "cancelled" and old.detail.startswith("superseded by decision")
     assert new.state == "pending"
     assert await triage.at(NOW + timedelta(hours=2)) >= 1
-    statuses = [(e.timer_id == new.timer_id, e.status)
-                for e in await _timer_events(redis, triage.names, new.thread_id)]
-    assert statuses == [(False, "started"), (False, "cancelled"), (True, "started"),
-                        (True, "breached")]
+    statuses = [
+        (e.timer_id == new.timer_id, e.status)
+        for e in await _timer_events(redis, triage.names, new.thread_id)
+    ]
+    assert statuses == [
+        (False, "started"),
+        (False, "cancelled"),
+        (True, "started"),
+        (True, "breached"),
+    ]
 
 
 async def test_r10_an_unanswered_community_window_becomes_our_reply(
     redis: Redis, engine: AsyncEngine, stream_prefix: str
 ) -> None:
     tag = uuid.uuid4().hex[:10]
-    influencer = Account(platform="facebook", account_id="1001", kind="influencer",
-                         language="en", community_window_minutes=30)
+    influencer = Account(
+        platform="facebook",
+        account_id="1001",
+        kind="influencer",
+        language="en",
+        community_window_minutes=30,
+    )
     triage = _triage(redis, engine, stream_prefix, influencer)
     await triage.comment("My order never arrived.", f"{tag}-a1")
     await triage.comment("My blender is broken.", f"{tag}-b1")
-    await triage.comment("Same here, thanks for the quick help!", f"{tag}-b2",
-                         parent=f"{tag}-b1", author="helpful-neighbour")
+    await triage.comment(
+        "Same here, thanks for the quick help!",
+        f"{tag}-b2",
+        parent=f"{tag}-b1",
+        author="helpful-neighbour",
+    )
 
     assert await triage.at(NOW + timedelta(minutes=31)) >= 1
     decisions = await _decisions(redis, triage.names)
@@ -199,11 +243,15 @@ async def test_r10_an_unanswered_community_window_becomes_our_reply(
     assert [a.kind for a in follow_up.actions] == ["reply"]
     answered = await _rows(engine, f"facebook:{tag}-b1")
     assert [(r.kind, r.state, r.detail) for r in answered] == [
-        ("community", "cancelled", "community member helpful-neighbour answered")]
+        ("community", "cancelled", "community member helpful-neighbour answered")
+    ]
     community, reply_clock = await _rows(engine, f"facebook:{tag}-a1")
     assert (community.kind, community.state) == ("community", "elapsed")
     assert (reply_clock.kind, reply_clock.state, reply_clock.decision_id) == (
-        "sla", "pending", follow_up.decision_id)
+        "sla",
+        "pending",
+        follow_up.decision_id,
+    )
     assert reply_clock.due_at == NOW + timedelta(minutes=31, hours=1)
 
     await triage.loop.resync()  # a restart: nothing is published twice
@@ -224,11 +272,14 @@ async def test_resync_rebuilds_the_index_and_republishes_without_duplicates(
     assert await triage.at(NOW + timedelta(hours=2)) >= 1
     # A crash after the commit, before the publish was confirmed:
     async with make_sessionmaker(engine)() as session:
-        await session.execute(update(SlaTimerRow).where(SlaTimerRow.thread_id == thread)
-                              .values(published_revision=0))
+        await session.execute(
+            update(SlaTimerRow).where(SlaTimerRow.thread_id == thread).values(published_revision=0)
+        )
         await session.commit()
     await triage.loop.resync()
     assert [e.status for e in await _timer_events(redis, triage.names, thread)] == [
-        "started", "breached"]
+        "started",
+        "breached",
+    ]
     (row,) = await _rows(engine, thread)
     assert (row.state, row.published_revision) == ("breached", row.revision)

