@@ -281,3 +281,19 @@ class ReportingTimerEventRow(Base):
     due_at: Mapped[datetime]
     occurred_at: Mapped[datetime]
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+TABLE_OWNERS: dict[str, str] = {
+    CommentRow.__tablename__: "reporting",
+    CommentEventRow.__tablename__: "reporting",
+    DecisionRow.__tablename__: "triage",
+    ExchangeRow.__tablename__: "triage",
+    AuthorRecordRow.__tablename__: "triage",
+    SlaTimerRow.__tablename__: "triage",
+    ActionRow.__tablename__: "responder",
+    ReportingExchangeRow.__tablename__: "reporting",
+    ReportingMessageRow.__tablename__: "reporting",
+    ReportingTimerEventRow.__tablename__: "reporting",
+}
+"""The one service that reads and writes each table (ARCHITECTURE.md: what others know of it
+arrives as events). `tests/architecture/test_table_ownership.py` holds the code to it."""
