@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
+from services.triage.api_policy import policy_router
 from services.triage.commands import CommandHandler
 from services.triage.domain.classifier import LexiconClassifier
 from services.triage.domain.community import FOLLOW_UP_RULE
@@ -82,15 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     declare((*labeller.policy.rule_ids, FOLLOW_UP_RULE), languages)
     declare_timers()
     app = runtime.build_app("Steam-Connect triage")
-
-    @app.get("/policy", tags=["operations"])
-    async def policy() -> dict[str, object]:
-        """Which policy version is live and its rules, so an operator can explain a decision."""
-        return {
-            "version": labeller.policy.version,
-            "rules": [{"id": r.id, "reason": r.reason} for r in labeller.policy.rules],
-        }
-
+    app.include_router(policy_router(labeller.policy))
     return app
 
 
