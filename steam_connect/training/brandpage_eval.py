@@ -30,7 +30,7 @@ RIGHT_RULES: Mapping[str, frozenset[str]] = {
     "none": frozenset({"R0.positive", "R0.none"}),
 }
 """Which decision counts as the expected action (first comment, business page, no strikes)."""
-REVIEW_RULES = frozenset({"R8.review", "R7.review"})
+REVIEW_RULES = frozenset({"R8.review", "R7.review", "R7.unsure_complaint"})
 """A human is asked first: not the action itself, never a wrong removal."""
 REMOVALS = frozenset({"hide", "delete", "block_author"})
 SHOULD_REMOVE = frozenset({"threat", "hate", "hide", "hide_and_private_reply"})

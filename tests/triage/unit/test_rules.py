@@ -50,6 +50,7 @@ CASES = [
     Case("R7.spam", {"abuse.spam": 0.95, P: 0.8}, ("hide",)),
     Case("R7.complaint", {"abuse.insult": 0.9, P: 0.8}, ("hide", "private_reply"), P),
     Case("R7.review", {"abuse.insult": 0.6}, ("flag_for_human",)),
+    Case("R7.unsure_complaint", {"abuse.profanity": 0.95, P: 0.3}, ("flag_for_human",)),
     Case("R8", {"threat": 0.9}, R8),
     Case("R8.review", {"threat": 0.55}, ("preserve_evidence", "flag_for_human")),
     Case("R9.severe", {"abuse.hate": 0.95}, ("hide", "block_author")),
@@ -98,6 +99,17 @@ def test_a_rude_word_in_a_real_complaint_never_hides_it_unless_sure_it_attacks_p
     assert decision is not None
     expected = "R7.complaint" if rude == "abuse__insult" else "R1"
     assert decision.rule_id == expected
+
+
+def test_rude_text_with_some_complaint_evidence_goes_to_a_human_not_hidden() -> None:
+    """Complaint evidence under the label bar: hiding it could silence a real complaint."""
+    for rude in ("abuse__profanity", "abuse__insult", "abuse__aggression"):
+        for complaint, rule in ((0.3, "R7.unsure_complaint"), (0.1, "R7")):
+            lab = labelled("de", complaint__customer_service=complaint, **{rude: 0.95})
+            decision = policy().decide(comment("x"), lab, context(), now=NOW)
+            assert decision is not None
+            assert decision.rule_id == rule, (rude, complaint)
+            assert "hide" not in [a.kind for a in decision.actions] or rule == "R7"
 
 
 def test_hate_below_the_blocking_score_is_hidden_without_a_block() -> None:
