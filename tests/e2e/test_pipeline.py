@@ -302,3 +302,46 @@ async def test_a_repeat_offender_is_blocked_on_the_third_offence(
         return found if ("block_author", "done") in found else None
 
     await _until(blocked, "the repeat offender blocked", stack)
+
+
+async def test_no_comment_text_or_author_name_reaches_the_logs_at_info(
+    stack: Stack, engine: AsyncEngine
+) -> None:
+    """Ids only above DEBUG (#16): the texts and names this module posted appear in no log line.
+
+    A complaint (a rendered reply), abuse (a hide) and a threat (evidence, a report) take every
+    service's logging path; the log level is INFO as in production.
+    """
+    run = uuid.uuid4().hex[:8]
+    posted = {
+        f"e2e-logs-{run}-{n}": (f"{body} ref{run}", f"Zora Quill{run}{n}", lang)
+        for n, (body, lang) in enumerate(
+            [
+                ("Mein Paket ist seit drei Wochen nicht angekommen, wo bleibt es?", "de"),
+                ("You are all worthless idiots", "en"),
+                ("Ich bring euch um, ich zünde euren Laden an!", "de"),
+            ]
+        )
+    }
+    for cid, (body, name, lang) in posted.items():
+        comment = _comment(cid, body, f"author-{cid}", lang)
+        comment["author"]["name"] = name
+        response = await _post(stack, comment)
+        assert response.status_code == 202, response.text
+
+    async def acted() -> dict[str, list[tuple[str, str]]] | None:
+        found = await _actions(engine, list(posted))
+        done = all(any(status != "pending" for _k, status in found.get(c, [])) for c in posted)
+        return found if done else None
+
+    await _until(acted, "actions for the logged comments", stack)
+    await asyncio.sleep(1.0)  # the responder and reporting log after they commit
+    secrets = [body for body, _n, _l in posted.values()] + [n for _b, n, _l in posted.values()]
+    secrets += [case.text for case in CASES]
+    triage_log = stack.processes["triage"].log_path.read_text(encoding="utf-8")
+    assert all(cid in triage_log for cid in posted), "the scan must read the logs that name them"
+    for name, process in stack.processes.items():
+        log = process.log_path.read_text(encoding="utf-8", errors="replace")
+        assert f"ref{run}" not in log, f"{name} logged a posted text"
+        leaked = [s for s in secrets if s in log]
+        assert not leaked, f"{name} logged comment text or author names: {leaked}"
