@@ -85,13 +85,17 @@ class DecisionHandler:
     async def __call__(self, batch: Sequence[Delivery[DecisionMade]]) -> None:
         """One transaction, then one publish pipeline; raising leaves the batch pending."""
         decisions = list({d.event.decision_id: d.event for d in batch}.values())
-        signals = [signal_from_decision(d) for d in decisions]
+        # A decision on an escalation alert answers a message already counted: no new signal.
+        signals = [signal_from_decision(d) for d in decisions if d.trigger == "comment"]
         due = {d.decision_id: d.sla_due_at for d in decisions}
-        async with self._sessions() as session, session.begin():
-            repo = ReportingRepository(session)
-            new_ids = await repo.insert_messages(signals)
-            rescored = await self._rescore(repo, signals, new_ids, due)
-            await repo.save_summaries([r.summary for r in rescored])
+        new_ids: set[str] = set()
+        rescored: list[Rescored] = []
+        if signals:
+            async with self._sessions() as session, session.begin():
+                repo = ReportingRepository(session)
+                new_ids = await repo.insert_messages(signals)
+                rescored = await self._rescore(repo, signals, new_ids, due)
+                await repo.save_summaries([r.summary for r in rescored])
         alerts = [_alert(r, self._config.threshold) for r in rescored if r.alert]
         if alerts:
             await self._publisher.publish([(self._stream, a) for a in alerts])

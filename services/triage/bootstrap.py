@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
+from services.triage.alerts import AlertsHandler
 from services.triage.api_policy import policy_router
 from services.triage.commands import CommandHandler
 from services.triage.domain.classifier import LexiconClassifier
@@ -19,7 +20,7 @@ from services.triage.metrics import declare, declare_timers
 from services.triage.replies import RepliesHandler
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
-from shared.contracts import ActionCompleted, AgentCommand, CommentReceived
+from shared.contracts import ActionCompleted, AgentCommand, CommentReceived, EscalationAlert
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime, serve
@@ -70,6 +71,15 @@ def create_app(settings: Settings) -> FastAPI:
         policy_version=labeller.policy.version,
     )
     runtime.consume(runtime.names.commands, "commands", Group.TRIAGE, AgentCommand, commands)
+    alerts = AlertsHandler(
+        policy=labeller.policy,
+        accounts=accounts,
+        sessions=sessions,
+        publisher=runtime.publisher,
+        names=runtime.names,
+        timekeeper=timekeeper,
+    )
+    runtime.consume(runtime.names.alerts, "alerts", Group.TRIAGE, EscalationAlert, alerts)
     loop = TimerLoop(
         sessions=sessions,
         timekeeper=timekeeper,

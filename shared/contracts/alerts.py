@@ -1,4 +1,4 @@
-"""Escalation early warnings: an exchange is heating up (POLICY.md R11 may act on it)."""
+"""Escalation early warnings: an exchange is heating up; triage answers the alert with R11."""
 
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ from shared.contracts.actions import PlannedAction
 from shared.contracts.comments import Comment, CommentChange
 from shared.contracts.envelope import Envelope
 
+DecisionTrigger = Literal["comment", "escalation_alert"]
+
 
 class DecisionMade(Envelope):
     """Self-contained: the responder acts on it without reading triage's tables."""
@@ -32,3 +34,7 @@ class DecisionMade(Envelope):
     actions: list[PlannedAction]
     improvement: bool = False
     """R14: the comment was negative, so it feeds the improvement report (what went wrong)."""
+    trigger: DecisionTrigger = "comment"
+    """What was decided on: a comment event, or reporting's escalation alert for the exchange
+    (R11 at the alert; `comment` is then the customer's latest message, already counted once,
+    and `comment_event_id` the alert's event id)."""

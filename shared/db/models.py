@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     Index,
     Integer,
     String,
@@ -124,6 +125,11 @@ class ExchangeRow(Base):
     resolved_at: Mapped[datetime | None]
     escalated_at: Mapped[datetime | None]
     """When R11 moved the exchange to a private chat; it fires once per exchange."""
+    risk_alerted_at: Mapped[datetime | None]
+    """When reporting's escalation alert for this exchange arrived (R11 fires on it)."""
+    risk_score: Mapped[float | None] = mapped_column(Float)
+    risk_reasons: Mapped[list[Any] | None]
+    """The alert's reasons in words, largest first: they appear in R11's decision."""
     manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """An agent took it over from the inbox: triage plans no automatic replies for it."""
 

@@ -17,7 +17,15 @@ from services.triage.domain.policy import Policy
 from services.triage.domain.policy_loader import load_policy
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import Account, AccountKind
-from shared.contracts import Author, Comment, CommentChange, CommentReceived, Platform
+from shared.contracts import (
+    Author,
+    Comment,
+    CommentChange,
+    CommentReceived,
+    EscalationAlert,
+    Platform,
+    RiskReason,
+)
 from shared.settings import Settings
 from shared.streams.names import StreamNames
 
@@ -84,7 +92,9 @@ def exchange(
     category: str | None = "complaint.product",
     negative_messages: int = 1,
     escalated_at: datetime | None = None,
+    risk_score: float | None = None,
 ) -> Exchange:
+    """`risk_score` set: reporting's escalation alert has come for it (R11)."""
     return Exchange(
         thread_id="facebook:c1",
         platform="facebook",
@@ -97,6 +107,28 @@ def exchange(
         opened_at=NOW - timedelta(hours=1),
         updated_at=NOW - timedelta(minutes=30),
         escalated_at=escalated_at,
+        risk_alerted_at=NOW - timedelta(minutes=1) if risk_score is not None else None,
+        risk_score=risk_score,
+        risk_reasons=["negativity +20", "velocity +15"] if risk_score is not None else None,
+    )
+
+
+def alert(thread_id: str = "facebook:c1", score: float = 72.0) -> EscalationAlert:
+    """Reporting's escalation alert for a thread, as it arrives on the alerts stream."""
+    return EscalationAlert(
+        occurred_at=NOW,
+        correlation_id=thread_id,
+        account_id="1001",
+        thread_id=thread_id,
+        platform="facebook",
+        score=score,
+        threshold=60.0,
+        band="high",
+        reasons=[
+            RiskReason(feature="negativity", points=20.0, detail="negativity +20"),
+            RiskReason(feature="velocity", points=15.0, detail="velocity +15"),
+        ],
+        messages_seen=3,
     )
 
 

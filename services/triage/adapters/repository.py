@@ -37,6 +37,9 @@ _EXCHANGE_FIELDS = (
     "resolved_at",
     "escalated_at",
     "manual",
+    "risk_alerted_at",
+    "risk_score",
+    "risk_reasons",
 )
 _EXCHANGES = table_of(ExchangeRow)
 _AUTHORS = table_of(AuthorRecordRow)
@@ -69,6 +72,30 @@ class TriageRepository:
             .ext(distinct_on(DecisionRow.thread_id))
         )
         return {row.thread_id: row.event for row in rows}
+
+    async def latest_customer_events(
+        self, customers: Mapping[str, str]
+    ) -> dict[str, dict[str, Any]]:
+        """Per thread (thread id -> customer id), the stored event of the customer's newest
+        decided message: what an escalation decision answers. Alert decisions are skipped."""
+        if not customers:
+            return {}
+        rows = await self._session.execute(
+            select(DecisionRow.thread_id, DecisionRow.event).where(
+                DecisionRow.thread_id.in_(list(customers))
+            )
+        )
+        found: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            event = row.event
+            if event.get("trigger", "comment") != "comment" or event.get("change") == "removed":
+                continue
+            if event["comment"]["author"]["id"] != customers[row.thread_id]:
+                continue
+            best = found.get(row.thread_id)
+            if best is None or _written_at(event) > _written_at(best):
+                found[row.thread_id] = event
+        return found
 
     async def exchanges(self, thread_ids: Collection[str]) -> dict[str, Exchange]:
         if not thread_ids:
@@ -178,3 +205,8 @@ def _decision_row(event: DecisionMade, decided_at: datetime) -> dict[str, Any]:
         "event": event.model_dump(mode="json"),
         "decided_at": decided_at,
     }
+
+
+def _written_at(event: Mapping[str, Any]) -> datetime:
+    """When the customer wrote the message (decisions of one batch share their decided_at)."""
+    return datetime.fromisoformat(str(event["comment"]["created_at"]))

@@ -39,6 +39,11 @@ class Exchange:
     escalated_at: datetime | None = None
     manual: bool = False
     """An agent took the exchange over: no automatic replies, moderation still runs."""
+    risk_alerted_at: datetime | None = None
+    """Reporting's escalation alert came: the one score that says "heating up" (R11)."""
+    risk_score: float | None = None
+    risk_reasons: list[str] | None = None
+    """The alert's reasons in words, largest first."""
 
 
 @dataclass(frozen=True)

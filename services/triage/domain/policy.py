@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -17,6 +18,7 @@ from services.triage.domain.context import (
     ActionPlan,
     Decision,
     DecisionContext,
+    Exchange,
     ExchangeEffect,
     ExchangeState,
 )
@@ -108,8 +110,6 @@ class Rule(_Strict):
 class PolicySettings(_Strict):
     strikes_before_block: int = Field(ge=1)
     severe_labels: list[str]
-    escalation_threshold: int = Field(ge=1)
-    """R11: this many negative messages in an active exchange make it heated."""
     community_window_minutes: int = Field(ge=0)
     """R10 default when the account does not set its own window."""
     complaint_priority: list[str] = Field(min_length=1)
@@ -178,6 +178,34 @@ class Policy(_Strict):
         rule = next((r for r in self.rules if facts.holds(r.when)), None)
         if rule is None:
             raise LookupError(f"policy {self.version} has no rule for labels {labelled.labels}")
+        return self._decision(rule, facts, comment, labelled, context, now)
+
+    def decide_escalation(
+        self, comment: Comment, labelled: Labelled, context: DecisionContext, *, now: datetime
+    ) -> Decision | None:
+        """Pure: at an escalation alert, the first `escalated` rule that holds (R11), else None.
+
+        `comment` and `labelled` are the customer's latest message, already decided once: only
+        rules that need the alert are tried, so nothing else is planned twice, and the message
+        is not counted again (no improvement signal).
+        """
+        facts = _Facts(self, comment, labelled, context)
+        rule = next((r for r in self.rules if r.when.escalated and facts.holds(r.when)), None)
+        if rule is None:
+            return None
+        return replace(
+            self._decision(rule, facts, comment, labelled, context, now), improvement=False
+        )
+
+    def _decision(
+        self,
+        rule: Rule,
+        facts: _Facts,
+        comment: Comment,
+        labelled: Labelled,
+        context: DecisionContext,
+        now: datetime,
+    ) -> Decision:
         category = facts.category(rule.sla)
         window = _window(self, rule.sla, category, comment, context, now)
         timer: TimerKind | None = None
@@ -186,6 +214,8 @@ class Policy(_Strict):
         actions = [_plan(a, category, context, now, self) for a in rule.actions]
         plans = tuple(a for a in actions if a is not None)
         reason = f"{rule.reason} (labels: {', '.join(labelled.labels) or 'none'})"
+        if rule.when.escalated:
+            reason += risk_reason(context.exchange)
         effect = rule.exchange
         if context.change == "edited":
             keep = set(self.settings.moderation_actions)
@@ -208,6 +238,14 @@ class Policy(_Strict):
         )
 
 
+def risk_reason(exchange: Exchange | None) -> str:
+    """The escalation alert behind R11, in words: "; risk 72: negativity +20, …"."""
+    if exchange is None or exchange.risk_score is None:
+        return ""
+    reasons = ", ".join(exchange.risk_reasons or []) or "no reasons given"
+    return f"; escalation risk {exchange.risk_score:.0f}: {reasons}"
+
+
 def matches(pattern: str, labels: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(label, pattern) for label in labels)
 
@@ -228,12 +266,11 @@ class _Facts:
         self.negative = any(matches(p, self.labels) for p in settings.negative_labels)
         self.severe = any(matches(p, self.labels) for p in settings.severe_labels)
         self.from_customer = exchange is not None and exchange.customer_id == comment.author.id
-        heat = (exchange.negative_messages if exchange else 0) + (1 if self.negative else 0)
         self.escalated = (
             is_active(exchange)
             and exchange is not None
             and exchange.escalated_at is None
-            and heat >= settings.escalation_threshold
+            and exchange.risk_alerted_at is not None
         )
 
     def has(self, pattern: str) -> bool:

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 
 def _scenario(tag: str) -> list[CommentReceived]:
-    """A complaint thread (R1, R4, R11, R12) and a repeat offender (R7, R7, R9)."""
+    """A complaint thread (R1, R4, R4, R12) and a repeat offender (R7, R7, R9)."""
     top = f"{tag}-c1"
     thread = [
         (top, None, "Mein Paket ist nie angekommen."),
@@ -83,7 +83,7 @@ async def test_a_batch_is_decided_stored_published_and_a_redelivery_changes_noth
     await handler(batch)
 
     first = await _published(redis, names)
-    assert [d.rule_id for d in first] == ["R1", "R4", "R11", "R12", "R7", "R7", "R9.repeat"]
+    assert [d.rule_id for d in first] == ["R1", "R4", "R4", "R12", "R7", "R7", "R9.repeat"]
     assert [d.comment.comment_id for d in first] == [e.comment.comment_id for e in events]
     assert first[0].actions[0].action_id == f"{first[0].decision_id}:reply"
     assert first[0].improvement and not first[3].improvement
@@ -134,7 +134,7 @@ async def test_state_carries_across_batches_and_removals_publish_nothing(
     removal = received(events[0].comment, change="removed")
     await handler([Delivery("9-0", removal)])
     decisions = await _published(redis, names)
-    assert [d.rule_id for d in decisions] == ["R1", "R4", "R11", "R12"]
+    assert [d.rule_id for d in decisions] == ["R1", "R4", "R4", "R12"]
     async with engine.connect() as conn:
         state = (
             await conn.execute(
@@ -159,7 +159,7 @@ async def test_the_service_consumes_comments_published_before_it_started(
             await asyncio.sleep(0.05)
     decisions = [d for d in await _published(redis, names) if d.comment.comment_id.startswith(tag)]
     assert sorted(d.rule_id for d in decisions) == sorted(
-        ["R1", "R4", "R11", "R12", "R7", "R7", "R9.repeat"]
+        ["R1", "R4", "R4", "R12", "R7", "R7", "R9.repeat"]
     )
     assert await _count(engine, tag) == 7
     pending = await redis.xpending(names.comments, "triage")

@@ -28,12 +28,12 @@ def test_the_shipped_policy_loads_with_every_rule_of_policy_md() -> None:
 
 
 def test_yaml_syntax_error_names_the_line() -> None:
-    broken = GOOD.replace("  escalation_threshold: 3", "  escalation_threshold: [3", 1)
+    broken = GOOD.replace("  strikes_before_block: 2", "  strikes_before_block: [2", 1)
     with pytest.raises(PolicyError) as info:
         parse_policy(broken, source="policy.yaml")
     message = str(info.value)
     assert "policy.yaml" in message and "YAML" in message
-    assert info.value.problems[0][0] >= _line_of(broken, "escalation_threshold: [3")
+    assert info.value.problems[0][0] >= _line_of(broken, "strikes_before_block: [2")
 
 
 def test_schema_error_names_the_line_of_the_bad_value() -> None:

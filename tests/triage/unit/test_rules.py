@@ -35,7 +35,7 @@ class Case:
 
 
 OPEN = exchange(negative_messages=1)
-HEATED = exchange(negative_messages=2)
+HEATED = exchange(negative_messages=2, risk_score=72.0)
 R8 = ("preserve_evidence", "delete", "report_to_platform", "flag_for_human", "block_author")
 P, CS, SM = "complaint.product", "complaint.customer_service", "complaint.social_media"
 
@@ -203,3 +203,26 @@ def test_every_reply_rule_notes_r13() -> None:
     for rule in policy().rules:
         if replying & {a.kind for a in rule.actions}:
             assert "R13" in rule.notes, rule.id
+
+
+def test_at_an_escalation_alert_only_r11_is_decided_with_the_alerts_reasons() -> None:
+    heated = context(ex=exchange(negative_messages=2, risk_score=72.0))
+    rude = labelled("de", complaint__product=0.9, abuse__insult=0.95)
+    decision = policy().decide_escalation(comment("x", comment_id="c2"), rude, heated, now=NOW)
+    assert decision is not None
+    assert (decision.rule_id, [a.kind for a in decision.actions]) == (
+        "R11",
+        ["reply", "private_reply"],
+    )
+    assert "escalation risk 72: negativity +20, velocity +15" in decision.reason
+    assert decision.exchange_effect == "escalate" and not decision.improvement
+
+
+def test_no_alert_or_an_earlier_escalation_means_no_r11() -> None:
+    complaint = labelled("de", complaint__product=0.9)
+    for ex in (exchange(negative_messages=9), exchange(risk_score=72.0, escalated_at=NOW)):
+        ctx = context(ex=ex)
+        msg = comment("x", comment_id="c2", parent_id="c1")
+        assert policy().decide_escalation(msg, complaint, ctx, now=NOW) is None
+        decision = policy().decide(msg, complaint, ctx, now=NOW)
+        assert decision is not None and decision.rule_id == "R4"

@@ -1,14 +1,20 @@
-"""Replaying samples/comments.ndjson through labeller + decide fires every rule R1–R12."""
+"""Replaying samples/comments.ndjson through labeller + decide fires every rule R1–R12.
+
+R11 needs reporting's escalation alert: the replay sends one for every exchange still active at
+the end and decides it as triage's alerts use case does (`record_alert`, `decide_escalation`).
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
 
+from services.triage.alerts import record_alert, wants_escalation
 from services.triage.domain.batch import TriageItem, TriageState, decide_in_order
+from services.triage.domain.context import Decision
 from shared.accounts import AccountDirectory
 from shared.contracts import Comment
-from tests.triage.factories import NOW, ROOT, account, comment, labeller, policy
+from tests.triage.factories import NOW, ROOT, account, alert, comment, labeller, policy
 
 SAMPLES = ROOT / "samples" / "comments.ndjson"
 
@@ -37,12 +43,33 @@ def test_replaying_the_samples_fires_every_rule_r1_to_r12() -> None:
         TriageItem(c, "created", lab, a)
         for c, lab, a in zip(comments, labelled, owners, strict=True)
     ]
-    decisions = decide_in_order(policy(), items, TriageState(), now=NOW)
+    state = TriageState()
+    decisions = decide_in_order(policy(), items, state, now=NOW)
+    decisions += _alert_every_active_exchange(items, state)
     fired = Counter(d.rule_id.split(".")[0] for d in decisions if d is not None)
     assert {f"R{n}" for n in range(1, 13)} <= set(fired), fired
     assert 25 <= len(comments) <= 40
     languages = {lab.lang for lab in labelled}
     assert languages == {"de", "en"}
+
+
+def _alert_every_active_exchange(items: list[TriageItem], state: TriageState) -> list[Decision]:
+    """Per active exchange, an alert on its customer's latest message, decided like triage."""
+    out = []
+    for thread, exchange in list(state.exchanges.items()):
+        if not wants_escalation(exchange):
+            continue
+        state.exchanges[thread] = record_alert(exchange, alert(thread), now=NOW)
+        mine = [i for i in items if i.comment.thread_id == thread]
+        latest = [i for i in mine if i.comment.author.id == exchange.customer_id][-1]
+        assert latest.labelled is not None
+        decision = policy().decide_escalation(
+            latest.comment, latest.labelled, state.context(latest), now=NOW
+        )
+        if decision is not None:
+            state.apply(latest, decision, now=NOW)
+            out.append(decision)
+    return out
 
 
 def test_comments_of_one_thread_in_one_batch_see_each_other() -> None:
@@ -58,9 +85,9 @@ def test_comments_of_one_thread_in_one_batch_see_each_other() -> None:
     items = [TriageItem(c, "created", lab, account()) for c, lab in pairs]
     state = TriageState()
     decisions = decide_in_order(policy(), items, state, now=NOW)
-    assert [d.rule_id for d in decisions if d] == ["R1", "R4", "R11", "R12"]
+    assert [d.rule_id for d in decisions if d] == ["R1", "R4", "R4", "R12"]
     final = state.exchanges["facebook:c1"]
-    assert (final.state, final.negative_messages, final.escalated_at) == ("resolved", 3, NOW)
+    assert (final.state, final.negative_messages, final.escalated_at) == ("resolved", 3, None)
     assert state.touched_threads == {"facebook:c1"}
 
 
