@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 EXPECTED_GROUPS = {
     "ingest": set(),
-    "triage": {"comments", "actions", "commands"},
+    "triage": {"comments", "actions", "commands", "alerts"},
     "responder": {"decisions", "commands"},
     "reporting": {"comments", "decisions", "actions", "timers"},
 }
