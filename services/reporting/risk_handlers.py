@@ -85,7 +85,7 @@ class DecisionHandler:
     async def __call__(self, batch: Sequence[Delivery[DecisionMade]]) -> None:
         """One transaction, then one publish pipeline; raising leaves the batch pending."""
         decisions = list({d.event.decision_id: d.event for d in batch}.values())
-        # A decision on an escalation alert answers a message already counted: no new signal.
+        # An alert's R11 or a community window's R10.reply answers a message already counted.
         signals = [signal_from_decision(d) for d in decisions if d.trigger == "comment"]
         due = {d.decision_id: d.sla_due_at for d in decisions}
         new_ids: set[str] = set()

@@ -10,7 +10,7 @@ from shared.contracts.actions import PlannedAction
 from shared.contracts.comments import Comment, CommentChange
 from shared.contracts.envelope import Envelope
 
-DecisionTrigger = Literal["comment", "escalation_alert"]
+DecisionTrigger = Literal["comment", "escalation_alert", "community_window"]
 
 
 class DecisionMade(Envelope):
@@ -35,6 +35,7 @@ class DecisionMade(Envelope):
     improvement: bool = False
     """R14: the comment was negative, so it feeds the improvement report (what went wrong)."""
     trigger: DecisionTrigger = "comment"
-    """What was decided on: a comment event, or reporting's escalation alert for the exchange
-    (R11 at the alert; `comment` is then the customer's latest message, already counted once,
-    and `comment_event_id` the alert's event id)."""
+    """What was decided on: a comment event; reporting's escalation alert for the exchange (R11
+    at the alert: `comment` is the customer's latest message, already counted once, and
+    `comment_event_id` the alert's event id); or an elapsed R10 community window (`R10.reply`,
+    a follow-up on a comment decided before). Only `comment` decisions are new messages."""

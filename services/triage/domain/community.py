@@ -44,6 +44,7 @@ def community_follow_up(
         sla_due_at=window.due_at if window else None,
         actions=[PlannedAction(action_id=action_id(did, "reply"), kind="reply", template=category)],
         improvement=False,
+        trigger="community_window",
     )
     if window is None:
         return decision, None
