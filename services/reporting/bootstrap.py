@@ -16,6 +16,7 @@ from services.reporting.app import install_routes
 from services.reporting.domain.business_time import Calendar
 from services.reporting.domain.reports import CalendarLookup
 from services.reporting.domain.summary import RiskConfig
+from services.reporting.exchange_states import ExchangeStatesHandler
 from services.reporting.handlers import CommentHistoryHandler
 from services.reporting.inbox.wiring import add_inbox
 from services.reporting.metrics import OPEN_BY_RISK
@@ -23,6 +24,7 @@ from services.reporting.risk_handlers import ActionHandler, DecisionHandler, Tim
 from shared.accounts import AccountDirectory
 from shared.contracts import ActionCompleted, CommentReceived, DecisionMade, SlaTimerEvent
 from shared.contracts.alerts import RISK_BANDS
+from shared.contracts.exchanges import ExchangeChanged
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.metrics import STREAM_STATS, read_stream_stats
@@ -69,6 +71,8 @@ def _register(runtime: ServiceRuntime, sessions: async_sessionmaker[AsyncSession
     runtime.consume(names.decisions, "decisions", g, DecisionMade, decisions)
     runtime.consume(names.actions, "actions", g, ActionCompleted, ActionHandler(sessions))
     runtime.consume(names.timers, "timers", g, SlaTimerEvent, TimerHandler(sessions))
+    states = ExchangeStatesHandler(sessions)
+    runtime.consume(names.exchanges, "exchanges", g, ExchangeChanged, states)
 
 
 def create_app(settings: Settings) -> FastAPI:

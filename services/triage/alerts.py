@@ -21,7 +21,7 @@ from services.triage.adapters.repository import TriageRepository
 from services.triage.adapters.timers import TimerRepository
 from services.triage.domain.batch import TriageItem, TriageState
 from services.triage.domain.context import Decision, Exchange
-from services.triage.domain.exchange import is_active
+from services.triage.domain.exchange import exchange_changed, is_active
 from services.triage.domain.ids import action_id, decision_id
 from services.triage.domain.labelling import Labelled
 from services.triage.domain.policy import Policy
@@ -29,7 +29,7 @@ from services.triage.metrics import DECISIONS
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
-from shared.contracts import DecisionMade, EscalationAlert, PlannedAction
+from shared.contracts import DecisionMade, Envelope, EscalationAlert, PlannedAction
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
@@ -127,7 +127,9 @@ class AlertsHandler:
             repo = TriageRepository(session)
             stored = await repo.stored_events(set(ids.values()))
             fresh = [a for a in alerts if ids[a.event_id] not in stored]
-            threads = {a.thread_id for a in fresh}
+            threads = {
+                a.thread_id for a in alerts
+            }  # redelivered ones too: their state is republished
             state = TriageState(exchanges=await repo.exchanges(threads))
             state.timers.pending = await TimerRepository(session).pending_by_thread(threads)
             customers = {t: ex.customer_id for t, ex in state.exchanges.items()}
@@ -146,9 +148,13 @@ class AlertsHandler:
             await session.commit()
         outgoing = {did: DecisionMade.model_validate(body) for did, body in stored.items()}
         outgoing.update(made)
-        await self._publisher.publish(
+        published: list[tuple[str, Envelope]] = [
             (self._names.decisions, outgoing[did]) for did in ids.values() if did in outgoing
-        )
+        ]
+        published += [
+            (self._names.exchanges, exchange_changed(x)) for x in state.exchanges.values()
+        ]
+        await self._publisher.publish(published)
         await self._timekeeper.announce(timer_rows)
         for event in made.values():
             DECISIONS.labels(event.rule_id).inc()

@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
         timekeeper=timekeeper,
     )
     runtime.consume(runtime.names.comments, "comments", Group.TRIAGE, CommentReceived, handler)
-    replies = RepliesHandler(sessions=sessions, timekeeper=timekeeper)
+    replies = RepliesHandler(sessions=sessions, timekeeper=timekeeper, names=runtime.names)
     runtime.consume(runtime.names.actions, "actions", Group.TRIAGE, ActionCompleted, replies)
     commands = CommandHandler(
         sessions=sessions,

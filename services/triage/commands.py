@@ -18,6 +18,7 @@ from services.triage.adapters.repository import TriageRepository
 from services.triage.adapters.timers import TimerRepository
 from services.triage.domain.agent import ExchangeCommand, apply_command, newly_resolved
 from services.triage.domain.context import Exchange
+from services.triage.domain.exchange import exchange_changed
 from services.triage.domain.ids import action_id
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
@@ -104,6 +105,7 @@ class CommandHandler:
             await session.commit()
         decisions = [DecisionMade.model_validate(e) for e in stored.values()] + made
         extra: list[tuple[str, Envelope]] = [(self._names.decisions, d) for d in decisions]
+        extra += [(self._names.exchanges, exchange_changed(x)) for x in exchanges.values()]
         await self._timekeeper.announce(timer_rows, extra)
 
     def _apply(
@@ -146,7 +148,7 @@ class CommandHandler:
             exchanges[command.thread_id] = changed[command.thread_id] = after
             if newly_resolved(before, after):
                 resolved[command.thread_id] = f"resolved by {command.agent} in the inbox"
-                wants = self._accounts.get(after.platform, after.account_id)  # type: ignore[arg-type]
+                wants = self._accounts.get(after.platform, after.account_id)
                 opening = openings.get(command.thread_id)
                 fresh = command_decision_id(command) not in stored
                 if wants.ask_deletion_after_resolution and opening is not None and fresh:

@@ -21,13 +21,14 @@ from services.triage.adapters.repository import TriageRepository
 from services.triage.adapters.timers import TimerRepository
 from services.triage.domain.batch import TriageItem, TriageState, author_key, decide_in_order
 from services.triage.domain.context import Decision
+from services.triage.domain.exchange import exchange_changed
 from services.triage.domain.ids import action_id, decision_id
 from services.triage.domain.labelling import Labelled, Labeller
 from services.triage.metrics import CLASSIFIED, DECISIONS
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
-from shared.contracts import CommentReceived, DecisionMade, PlannedAction
+from shared.contracts import CommentReceived, DecisionMade, Envelope, PlannedAction
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
@@ -127,13 +128,18 @@ class CommentsHandler:
             await self._persist(repo, fresh, state, now)
             timer_rows = await self._timekeeper.persist(session, state.timers, now)
             await session.commit()
+            # Redelivered events' exchanges too, so a publish lost after a commit is healed.
+            others = {e.comment.thread_id for e in events} - set(state.exchanges)
+            known = {**state.exchanges, **(await repo.exchanges(others) if stored else {})}
         outgoing: dict[str, DecisionMade] = {
             did: DecisionMade.model_validate(body) for did, body in stored.items()
         }
         outgoing.update(fresh.made)
-        await self._publisher.publish(
+        published: list[tuple[str, Envelope]] = [
             (self._names.decisions, outgoing[did]) for did in dict.fromkeys(ids) if did in outgoing
-        )
+        ]
+        published += [(self._names.exchanges, exchange_changed(x)) for x in known.values()]
+        await self._publisher.publish(published)
         await self._timekeeper.announce(timer_rows)
         self._observe(fresh, redelivered=len(stored))
 

@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.repository import TriageRepository
 from services.triage.adapters.timers import TimerRepository
-from services.triage.domain.exchange import apply_reply
+from services.triage.domain.exchange import apply_reply, exchange_changed
 from services.triage.domain.timers import Timer, met_by_reply
 from services.triage.timekeeping import Timekeeper
 from shared.clock import Clock, utcnow
 from shared.contracts import ActionCompleted
 from shared.contracts.actions import REPLY_KINDS
 from shared.streams.consumer import Delivery
+from shared.streams.names import StreamNames
 
 
 class RepliesHandler:
@@ -31,10 +32,12 @@ class RepliesHandler:
         *,
         sessions: async_sessionmaker[AsyncSession],
         timekeeper: Timekeeper,
+        names: StreamNames,
         clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._timekeeper = timekeeper
+        self._names = names
         self._clock = clock
 
     async def __call__(self, batch: Sequence[Delivery[ActionCompleted]]) -> None:
@@ -53,7 +56,8 @@ class RepliesHandler:
             moved = [apply_reply(ex, now=now) for ex in exchanges.values()]
             await repo.save_exchanges(m for m in moved if m != exchanges[m.thread_id])
             await session.commit()
-        await self._timekeeper.announce(rows)
+        changes = [(self._names.exchanges, exchange_changed(m)) for m in moved]
+        await self._timekeeper.announce(rows, changes)
 
 
 def _met(done: Sequence[ActionCompleted], pending: Sequence[Timer]) -> dict[str, str]:

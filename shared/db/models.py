@@ -247,6 +247,27 @@ class ReportingExchangeRow(Base):
     alerted_at: Mapped[datetime | None]
 
 
+class ReportingExchangeStateRow(Base):
+    """Triage's exchange state as its `ExchangeChanged` events said, newest `updated_at` wins.
+
+    Writer: reporting. The inbox's and the reports' status, "taken over" and resolution time
+    come from here, never from triage's `exchanges` table.
+    """
+
+    __tablename__ = "reporting_exchange_states"
+
+    thread_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str | None] = mapped_column(String(60))
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    sla_due_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
 class ReportingMessageRow(Base):
     """One decided customer message as risk and improvement signals. Writer: reporting."""
 
@@ -298,6 +319,7 @@ TABLE_OWNERS: dict[str, str] = {
     SlaTimerRow.__tablename__: "triage",
     ActionRow.__tablename__: "responder",
     ReportingExchangeRow.__tablename__: "reporting",
+    ReportingExchangeStateRow.__tablename__: "reporting",
     ReportingMessageRow.__tablename__: "reporting",
     ReportingTimerEventRow.__tablename__: "reporting",
 }

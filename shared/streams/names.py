@@ -49,6 +49,11 @@ class StreamNames:
         return self._key("alerts")
 
     @property
+    def exchanges(self) -> str:
+        """Exchange states from triage (reporting's read model of them)."""
+        return self._key("exchanges")
+
+    @property
     def commands(self) -> str:
         """Agent commands from the inbox (resolve, approve a draft, ...)."""
         return self._key("commands")
@@ -64,6 +69,7 @@ class StreamNames:
             self.actions,
             self.timers,
             self.alerts,
+            self.exchanges,
             self.commands,
             self.dead_letter,
         )

@@ -24,7 +24,7 @@ EXPECTED_GROUPS = {
     "ingest": set(),
     "triage": {"comments", "actions", "commands", "alerts"},
     "responder": {"decisions", "commands"},
-    "reporting": {"comments", "decisions", "actions", "timers"},
+    "reporting": {"comments", "decisions", "actions", "timers", "exchanges"},
 }
 HUGE = 4 * 1024 * 1024
 
@@ -58,7 +58,15 @@ async def running(app: FastAPI) -> Any:
 async def consumed_streams(redis: Redis, names: StreamNames, group: str) -> set[str]:
     """Logical names of the streams on which the service created its group."""
     found = set()
-    for logical in ("comments", "decisions", "actions", "timers", "alerts", "commands"):
+    for logical in (
+        "comments",
+        "decisions",
+        "actions",
+        "timers",
+        "alerts",
+        "exchanges",
+        "commands",
+    ):
         stream = getattr(names, logical)
         if not await redis.exists(stream):
             continue

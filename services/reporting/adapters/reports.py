@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.domain.reports import ExchangeFacts, FeedbackMessage, TimerOutcome
 from shared.contracts.alerts import RiskBand
+from shared.contracts.exchanges import FINISHED_STATES
 from shared.db.models import (
-    ExchangeRow,
     ReportingExchangeRow,
+    ReportingExchangeStateRow,
     ReportingMessageRow,
     ReportingTimerEventRow,
 )
 
 QueueSort = Literal["sla_due", "risk", "last_activity"]
-FINISHED = ("resolved", "ignored", "removed")
+FINISHED = tuple(sorted(FINISHED_STATES))
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,20 @@ class QueueFilter:
     limit: int = 100
 
 
-def _status() -> Any:
-    """Triage's exchange state when it has one; else open until we first replied."""
+def exchange_status() -> Any:
+    """Triage's exchange state as its last `ExchangeChanged` said; before that event has come,
+    open until we first replied. The one definition the inbox and the API both use (outer-join
+    `ReportingExchangeStateRow` on the thread)."""
     return func.coalesce(
-        ExchangeRow.state,
+        ReportingExchangeStateRow.state,
         case((ReportingExchangeRow.first_response_at.is_(None), "open"), else_="awaiting_customer"),
     )
 
 
 def _queue_query(f: QueueFilter) -> Select[Any]:
-    x = ReportingExchangeRow
-    status = _status()
-    q = select(x, status.label("status"), ExchangeRow.resolved_at).outerjoin(
-        ExchangeRow, ExchangeRow.thread_id == x.thread_id
-    )
+    x, st = ReportingExchangeRow, ReportingExchangeStateRow
+    status = exchange_status()
+    q = select(x, status.label("status"), st.resolved_at).outerjoin(st, st.thread_id == x.thread_id)
     if f.status == "open":
         q = q.where(status.not_in(FINISHED))
     elif f.status == "resolved":
@@ -87,8 +88,10 @@ class ReportQueries:
         """Exchanges opened in [start, end), with triage's resolution when there is one."""
         x = ReportingExchangeRow
         q = (
-            select(x, _status().label("status"), ExchangeRow.resolved_at)
-            .outerjoin(ExchangeRow, ExchangeRow.thread_id == x.thread_id)
+            select(x, exchange_status().label("status"), ReportingExchangeStateRow.resolved_at)
+            .outerjoin(
+                ReportingExchangeStateRow, ReportingExchangeStateRow.thread_id == x.thread_id
+            )
             .where(x.first_message_at >= start, x.first_message_at < end)
         )
         async with self._sessions() as s:
@@ -140,10 +143,12 @@ class ReportQueries:
 
     async def open_by_band(self) -> dict[str, int]:
         x = ReportingExchangeRow
-        status = _status()
+        status = exchange_status()
         q = (
             select(x.risk_band, func.count())
-            .outerjoin(ExchangeRow, ExchangeRow.thread_id == x.thread_id)
+            .outerjoin(
+                ReportingExchangeStateRow, ReportingExchangeStateRow.thread_id == x.thread_id
+            )
             .where(status.not_in(FINISHED))
             .group_by(x.risk_band)
         )

@@ -11,15 +11,15 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.reporting.adapters.reports import FINISHED, exchange_status
 from shared.db.models import (
     ActionRow,
     CommentRow,
     DecisionRow,
-    ExchangeRow,
     ReportingExchangeRow,
+    ReportingExchangeStateRow,
 )
 
-FINISHED = ("resolved", "ignored", "removed")
 THREAT_KIND = "flag_for_human"
 """R8 flags a threat for a human: whether to report it to the police is theirs to decide."""
 
@@ -66,16 +66,23 @@ class ExchangeState:
     actions: list[ActionRow] = field(default_factory=list)
 
 
+def _status_before_any_state(summary: ReportingExchangeRow | None) -> str:
+    """As `exchange_status()` says for a thread whose state event has not come yet."""
+    if summary is None or summary.first_response_at is None:
+        return "open"
+    return "awaiting_customer"
+
+
 def _has_evidence() -> Any:
     """The outbox stores "no evidence" as JSON null, not SQL NULL."""
     return func.jsonb_typeof(ActionRow.evidence) == "object"
 
 
 def _queue(q: QueueQuery) -> Select[ReportingExchangeRow, str, bool]:
-    x = ReportingExchangeRow
-    status = func.coalesce(ExchangeRow.state, "open")
-    stmt = select(x, status.label("status"), func.coalesce(ExchangeRow.manual, False)).outerjoin(
-        ExchangeRow, ExchangeRow.thread_id == x.thread_id
+    x, st = ReportingExchangeRow, ReportingExchangeStateRow
+    status = exchange_status()
+    stmt = select(x, status.label("status"), func.coalesce(st.manual, False)).outerjoin(
+        st, st.thread_id == x.thread_id
     )
     if q.status == "open":
         stmt = stmt.where(status.not_in(FINISHED))
@@ -130,7 +137,7 @@ class InboxQueries:
 
     async def exchange(self, thread_id: str) -> ExchangeState:
         async with self._sessions() as s:
-            triage = await s.get(ExchangeRow, thread_id)
+            state = await s.get(ReportingExchangeStateRow, thread_id)
             summary = await s.get(ReportingExchangeRow, thread_id)
             actions = await s.scalars(
                 select(ActionRow)
@@ -138,8 +145,8 @@ class InboxQueries:
                 .order_by(ActionRow.created_at, ActionRow.action_id)
             )
             return ExchangeState(
-                status=triage.state if triage is not None else "open",
-                manual=triage.manual if triage is not None else False,
+                status=state.state if state is not None else _status_before_any_state(summary),
+                manual=state.manual if state is not None else False,
                 summary=summary,
                 actions=list(actions.all()),
             )

@@ -7,16 +7,10 @@ from datetime import datetime
 from typing import Literal
 
 from shared.accounts import Account
-from shared.contracts import ActionKind, CommentChange, TimerKind
+from shared.contracts import ActionKind, CommentChange, Platform, TimerKind
+from shared.contracts.exchanges import EXCHANGE_STATES, ExchangeState
 
-ExchangeState = Literal["open", "awaiting_customer", "resolved", "ignored", "removed"]
-EXCHANGE_STATES: tuple[ExchangeState, ...] = (
-    "open",
-    "awaiting_customer",
-    "resolved",
-    "ignored",
-    "removed",
-)
+__all__ = ["EXCHANGE_STATES", "ExchangeState"]
 ExchangeEffect = Literal["open", "await_customer", "escalate", "resolve", "ignore", "remove"]
 """What a rule does to its exchange; `exchange.apply_decision` turns it into a state change."""
 
@@ -26,7 +20,7 @@ class Exchange:
     """One thread between the brand and the customer who opened it (R4, R11, R12)."""
 
     thread_id: str
-    platform: str
+    platform: Platform
     account_id: str
     customer_id: str
     state: ExchangeState

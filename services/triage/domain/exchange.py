@@ -15,6 +15,7 @@ from typing import Literal
 
 from services.triage.domain.context import Decision, Exchange, ExchangeEffect, ExchangeState
 from shared.contracts import Comment
+from shared.contracts.exchanges import ExchangeChanged
 
 ExchangeEvent = ExchangeEffect | Literal["replied"]
 """A decision's effect, or `replied`: our reply (or private reply) was actually performed."""
@@ -120,3 +121,21 @@ def apply_reply(exchange: Exchange, *, now: datetime) -> Exchange:
     if state == exchange.state:
         return exchange
     return replace(exchange, state=state, sla_due_at=None, updated_at=now)
+
+
+def exchange_changed(exchange: Exchange) -> ExchangeChanged:
+    """The exchange's whole state as an event: what reporting shows of it (it never reads ours)."""
+    return ExchangeChanged(
+        occurred_at=exchange.updated_at,
+        correlation_id=exchange.thread_id,
+        account_id=exchange.account_id,
+        thread_id=exchange.thread_id,
+        platform=exchange.platform,
+        state=exchange.state,
+        category=exchange.category,
+        manual=exchange.manual,
+        sla_due_at=exchange.sla_due_at,
+        resolved_at=exchange.resolved_at,
+        escalated_at=exchange.escalated_at,
+        updated_at=exchange.updated_at,
+    )

@@ -15,6 +15,7 @@ from services.triage.bootstrap import create_app
 from services.triage.handlers import CommentsHandler
 from shared.accounts import AccountDirectory
 from shared.contracts import CommentReceived, DecisionMade
+from shared.contracts.exchanges import ExchangeChanged
 from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow
 from shared.db.session import make_sessionmaker
 from shared.settings import Settings
@@ -22,6 +23,7 @@ from shared.streams.codec import decode
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
+from tests.streams import raw_entries
 from tests.triage.factories import NOW, comment, labeller, received, timekeeper
 
 pytestmark = pytest.mark.integration
@@ -61,6 +63,12 @@ def _handler(redis: Redis, engine: AsyncEngine, names: StreamNames) -> CommentsH
 async def _published(redis: Redis, names: StreamNames) -> list[DecisionMade]:
     entries = await redis.xrange(names.decisions)
     return [DecisionMade.model_validate(decode(fields)) for _id, fields in entries or []]  # type: ignore[arg-type]
+
+
+async def _states(redis: Redis, names: StreamNames, thread: str) -> list[ExchangeChanged]:
+    entries = raw_entries(await redis.xrange(names.exchanges))
+    states = [ExchangeChanged.model_validate(decode(fields)) for _id, fields in entries]
+    return [s for s in states if s.thread_id == thread]
 
 
 async def _count(engine: AsyncEngine, tag: str) -> int:
@@ -108,10 +116,15 @@ async def test_a_batch_is_decided_stored_published_and_a_redelivery_changes_noth
     assert (author.strikes, author.blocked) == (3, True)
     assert DecisionMade.model_validate(stored) == first[2]
 
+    states = await _states(redis, names, f"facebook:{tag}-c1")
+    assert [s.state for s in states] == ["resolved"], "one state per exchange and batch"
+
     await handler(batch)  # redelivery, e.g. after a crash between commit and publish
 
     again = await _published(redis, names)
     assert again[7:] == first
+    republished = await _states(redis, names, f"facebook:{tag}-c1")
+    assert [s.state for s in republished] == ["resolved", "resolved"], "a redelivery heals"
     assert await _count(engine, tag) == 7
     async with engine.connect() as conn:
         strikes = (

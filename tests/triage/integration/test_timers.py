@@ -72,7 +72,9 @@ def _triage(redis: Redis, engine: AsyncEngine, prefix: str, *accounts: Account) 
         config=LoopConfig(tick_s=0.05, batch=100, resync_s=60),
         clock=lambda: clock[0],
     )
-    replies = RepliesHandler(sessions=sessions, timekeeper=keeper, clock=lambda: clock[0])
+    replies = RepliesHandler(
+        sessions=sessions, timekeeper=keeper, names=names, clock=lambda: clock[0]
+    )
     return Triage(handler, replies, loop, names, clock)
 
 
