@@ -90,9 +90,10 @@ class DecisionHandler:
         due = {d.decision_id: d.sla_due_at for d in decisions}
         new_ids: set[str] = set()
         rescored: list[Rescored] = []
-        if signals:
-            async with self._sessions() as session, session.begin():
-                repo = ReportingRepository(session)
+        async with self._sessions() as session, session.begin():
+            repo = ReportingRepository(session)
+            await repo.insert_decisions(decisions)
+            if signals:
                 new_ids = await repo.insert_messages(signals)
                 rescored = await self._rescore(repo, signals, new_ids, due)
                 await repo.save_summaries([r.summary for r in rescored])

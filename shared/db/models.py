@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.contracts import DecisionMade
+
 
 class Base(DeclarativeBase):
     type_annotation_map = {
@@ -83,18 +85,15 @@ class CommentEventRow(Base):
     occurred_at: Mapped[datetime]
 
 
-class DecisionRow(Base):
-    """One decision per (comment event, policy version). Writer: triage."""
-
-    __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_platform_comment", "platform", "comment_id"),)
+class DecisionColumns:
+    """The columns of one decision, shared by triage's `decisions` and reporting's copy."""
 
     decision_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     comment_event_id: Mapped[str] = mapped_column(String(64))
     platform: Mapped[str] = mapped_column(String(20))
     account_id: Mapped[str] = mapped_column(String(200))
     comment_id: Mapped[str] = mapped_column(String(300))
-    thread_id: Mapped[str] = mapped_column(String(300), index=True)
+    thread_id: Mapped[str] = mapped_column(String(300))
     rule_id: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text)
     policy_version: Mapped[str] = mapped_column(String(40))
@@ -105,6 +104,16 @@ class DecisionRow(Base):
     """The published DecisionMade event, so a redelivery republishes exactly the same thing; its
     labels, scores and planned actions live only here."""
     decided_at: Mapped[datetime]
+
+
+class DecisionRow(DecisionColumns, Base):
+    """One decision per (comment event, policy version). Writer: triage."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        Index("ix_decisions_platform_comment", "platform", "comment_id"),
+        Index("ix_decisions_thread_id", "thread_id"),
+    )
 
 
 class ExchangeRow(Base):
@@ -247,6 +256,20 @@ class ReportingExchangeRow(Base):
     alerted_at: Mapped[datetime | None]
 
 
+class ReportingDecisionRow(DecisionColumns, Base):
+    """Every `DecisionMade` reporting consumed, for timelines, evidence and the inbox's filters.
+
+    Writer: reporting, from the event (its `occurred_at` as `decided_at`), so reporting never
+    reads triage's table.
+    """
+
+    __tablename__ = "reporting_decisions"
+    __table_args__ = (
+        Index("ix_reporting_decisions_platform_comment", "platform", "comment_id"),
+        Index("ix_reporting_decisions_thread_at", "thread_id", "decided_at"),
+    )
+
+
 class ReportingExchangeStateRow(Base):
     """Triage's exchange state as its `ExchangeChanged` events said, newest `updated_at` wins.
 
@@ -320,8 +343,30 @@ TABLE_OWNERS: dict[str, str] = {
     ActionRow.__tablename__: "responder",
     ReportingExchangeRow.__tablename__: "reporting",
     ReportingExchangeStateRow.__tablename__: "reporting",
+    ReportingDecisionRow.__tablename__: "reporting",
     ReportingMessageRow.__tablename__: "reporting",
     ReportingTimerEventRow.__tablename__: "reporting",
 }
 """The one service that reads and writes each table (ARCHITECTURE.md: what others know of it
 arrives as events). `tests/architecture/test_table_ownership.py` holds the code to it."""
+
+
+def decision_row(event: DecisionMade, decided_at: datetime) -> dict[str, Any]:
+    """The columns of a `DecisionMade`, as triage's `decisions` and reporting's copy store it."""
+    comment = event.comment
+    return {
+        "decision_id": event.decision_id,
+        "comment_event_id": event.comment_event_id,
+        "platform": comment.platform,
+        "account_id": comment.account_id,
+        "comment_id": comment.comment_id,
+        "thread_id": comment.thread_id,
+        "rule_id": event.rule_id,
+        "reason": event.reason,
+        "policy_version": event.policy_version,
+        "lang": event.lang,
+        "category": event.category,
+        "sla_due_at": event.sla_due_at,
+        "event": event.model_dump(mode="json"),
+        "decided_at": decided_at,
+    }

@@ -18,7 +18,7 @@ from shared.db.models import (
     ActionRow,
     CommentEventRow,
     CommentRow,
-    DecisionRow,
+    ReportingDecisionRow,
     ReportingTimerEventRow,
 )
 
@@ -68,7 +68,7 @@ def _event(r: CommentEventRow) -> CommentEventRecord:
     )
 
 
-def _decision(r: DecisionRow) -> DecisionRecord:
+def _decision(r: ReportingDecisionRow) -> DecisionRecord:
     return DecisionRecord(
         decision_id=r.decision_id,
         platform=r.platform,
@@ -135,7 +135,7 @@ class HistoryQueries:
                 select(CommentEventRow).where(CommentEventRow.thread_id == thread_id)
             )
             decisions = await s.scalars(
-                select(DecisionRow).where(DecisionRow.thread_id == thread_id)
+                select(ReportingDecisionRow).where(ReportingDecisionRow.thread_id == thread_id)
             )
             actions = await s.scalars(select(ActionRow).where(ActionRow.thread_id == thread_id))
             timers = await s.scalars(
@@ -163,12 +163,14 @@ class HistoryQueries:
                     CommentEventRow.comment_id == comment_id,
                 )
             )
-            decision_ids = select(DecisionRow.decision_id).where(
-                DecisionRow.platform == platform, DecisionRow.comment_id == comment_id
+            decision_ids = select(ReportingDecisionRow.decision_id).where(
+                ReportingDecisionRow.platform == platform,
+                ReportingDecisionRow.comment_id == comment_id,
             )
             decisions = await s.scalars(
-                select(DecisionRow).where(
-                    DecisionRow.platform == platform, DecisionRow.comment_id == comment_id
+                select(ReportingDecisionRow).where(
+                    ReportingDecisionRow.platform == platform,
+                    ReportingDecisionRow.comment_id == comment_id,
                 )
             )
             actions = await s.scalars(

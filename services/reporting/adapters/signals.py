@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting.domain.risk import NEGATIVE, TopicIndex
 from services.reporting.domain.signals import MessageSignal
 from services.reporting.domain.summary import ExchangeSummary
-from shared.contracts import SlaTimerEvent
+from shared.contracts import DecisionMade, SlaTimerEvent
 from shared.db.models import (
+    ReportingDecisionRow,
     ReportingExchangeRow,
     ReportingMessageRow,
     ReportingTimerEventRow,
+    decision_row,
     table_of,
 )
 
@@ -26,6 +28,7 @@ _SUMMARY_FIELDS = tuple(ExchangeSummary.__dataclass_fields__)
 
 
 _MESSAGES = table_of(ReportingMessageRow)
+_DECISIONS = table_of(ReportingDecisionRow)
 _EXCHANGES = table_of(ReportingExchangeRow)
 _SIGNAL_COLUMNS = [_MESSAGES.c[name] for name in MessageSignal.__dataclass_fields__]
 """Reads select columns through Core: ORM instances cost more than the query on these paths."""
@@ -52,6 +55,14 @@ class ReportingRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def insert_decisions(self, decisions: Sequence[DecisionMade]) -> None:
+        """Reporting's copy of every decision (its timelines and evidence); redeliveries no-ops."""
+        if not decisions:
+            return
+        rows = [decision_row(d, d.occurred_at) for d in decisions]
+        stmt = insert(_DECISIONS).on_conflict_do_nothing(index_elements=["decision_id"])
+        await self._session.execute(stmt, rows)
 
     async def insert_messages(self, signals: Sequence[MessageSignal]) -> set[str]:
         """Returns the decision ids that were new (a redelivery adds nothing)."""

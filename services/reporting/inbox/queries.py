@@ -15,7 +15,7 @@ from services.reporting.adapters.reports import FINISHED, exchange_status
 from shared.db.models import (
     ActionRow,
     CommentRow,
-    DecisionRow,
+    ReportingDecisionRow,
     ReportingExchangeRow,
     ReportingExchangeStateRow,
 )
@@ -98,7 +98,9 @@ def _queue(q: QueueQuery) -> Select[ReportingExchangeRow, str, bool]:
             stmt = stmt.where(column == value)
     if q.lang:
         stmt = stmt.where(
-            x.thread_id.in_(select(DecisionRow.thread_id).where(DecisionRow.lang == q.lang))
+            x.thread_id.in_(
+                select(ReportingDecisionRow.thread_id).where(ReportingDecisionRow.lang == q.lang)
+            )
         )
     if q.search:
         like = f"%{q.search}%"
@@ -127,10 +129,10 @@ class InboxQueries:
             )
             opening = {t: (a, txt) for t, a, txt in firsts}
             langs = await s.execute(
-                select(DecisionRow.thread_id, DecisionRow.lang)
-                .where(DecisionRow.thread_id.in_(threads))
-                .order_by(DecisionRow.thread_id, DecisionRow.decided_at.desc())
-                .ext(distinct_on(DecisionRow.thread_id))
+                select(ReportingDecisionRow.thread_id, ReportingDecisionRow.lang)
+                .where(ReportingDecisionRow.thread_id.in_(threads))
+                .order_by(ReportingDecisionRow.thread_id, ReportingDecisionRow.decided_at.desc())
+                .ext(distinct_on(ReportingDecisionRow.thread_id))
             )
             lang = {t: str(lg) for t, lg in langs}
         return [_row(r[0], str(r[1]), bool(r[2]), opening, lang) for r in rows]
@@ -172,7 +174,7 @@ class InboxQueries:
             records = {a.decision_id: a.evidence for a in kept.all()}
             return [(f, records.get(f.decision_id)) for f in flags]
 
-    async def evidence(self, thread_id: str) -> tuple[list[ActionRow], list[DecisionRow]]:
+    async def evidence(self, thread_id: str) -> tuple[list[ActionRow], list[ReportingDecisionRow]]:
         """The evidence records (R8) of a thread and the decisions that explain them."""
         async with self._sessions() as s:
             actions = await s.scalars(
@@ -181,9 +183,9 @@ class InboxQueries:
                 .order_by(ActionRow.created_at, ActionRow.action_id)
             )
             decisions = await s.scalars(
-                select(DecisionRow)
-                .where(DecisionRow.thread_id == thread_id)
-                .order_by(DecisionRow.decided_at)
+                select(ReportingDecisionRow)
+                .where(ReportingDecisionRow.thread_id == thread_id)
+                .order_by(ReportingDecisionRow.decided_at)
             )
             return list(actions.all()), list(decisions.all())
 
@@ -217,7 +219,7 @@ def _row(
 
 
 def evidence_export(
-    thread_id: str, actions: Sequence[ActionRow], decisions: Sequence[DecisionRow]
+    thread_id: str, actions: Sequence[ActionRow], decisions: Sequence[ReportingDecisionRow]
 ) -> dict[str, Any]:
     """The JSON an agent hands on (e.g. to the police): records as stored, with their hashes."""
     return {

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.triage.domain.batch import AuthorKey
 from services.triage.domain.context import AuthorRecord, Exchange
 from shared.contracts import DecisionMade
-from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow, table_of
+from shared.db.models import AuthorRecordRow, DecisionRow, ExchangeRow, decision_row, table_of
 
 _EXCHANGE_FIELDS = (
     "thread_id",
@@ -141,7 +141,7 @@ class TriageRepository:
             .on_conflict_do_nothing(index_elements=["decision_id"])
             .returning(table.c.decision_id)
         )
-        rows = [_decision_row(event, decided_at) for event in events]
+        rows = [decision_row(event, decided_at) for event in events]
         return set((await self._session.execute(stmt, rows)).scalars().all())
 
     async def save_exchanges(self, exchanges: Iterable[Exchange]) -> None:
@@ -185,26 +185,6 @@ class TriageRepository:
             ),
             rows,
         )
-
-
-def _decision_row(event: DecisionMade, decided_at: datetime) -> dict[str, Any]:
-    comment = event.comment
-    return {
-        "decision_id": event.decision_id,
-        "comment_event_id": event.comment_event_id,
-        "platform": comment.platform,
-        "account_id": comment.account_id,
-        "comment_id": comment.comment_id,
-        "thread_id": comment.thread_id,
-        "rule_id": event.rule_id,
-        "reason": event.reason,
-        "policy_version": event.policy_version,
-        "lang": event.lang,
-        "category": event.category,
-        "sla_due_at": event.sla_due_at,
-        "event": event.model_dump(mode="json"),
-        "decided_at": decided_at,
-    }
 
 
 def _written_at(event: Mapping[str, Any]) -> datetime:

@@ -28,7 +28,6 @@ from shared.streams.codec import decode
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from tests.reporting.integration.factories import Exchange as Story
-from tests.reporting.integration.factories import store_decision
 from tests.responder.integration.harness import (
     Clock,
     Fake,
@@ -235,8 +234,8 @@ async def _triage(
 
 async def _open_exchange(engine: AsyncEngine) -> Story:
     story = Story.new()
-    await store_decision(engine, story.decision())
     async with make_sessionmaker(engine)() as session:
+        await TriageRepository(session).insert_decisions([story.decision()], NOW)
         await TriageRepository(session).save_exchanges(
             [
                 Exchange(

@@ -17,7 +17,7 @@ from shared.contracts import (
     DecisionMade,
     PlannedAction,
 )
-from shared.db.models import ActionRow, DecisionRow
+from shared.db.models import ActionRow, ReportingDecisionRow, decision_row
 from shared.streams.consumer import Delivery
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -103,26 +103,10 @@ def deliveries(events: list[CommentReceived]) -> list[Delivery[CommentReceived]]
 
 
 async def store_decision(engine: AsyncEngine, decision: DecisionMade) -> None:
-    """Writes the decision row the way triage does: columns plus the full published event."""
-    c = decision.comment
+    """Reporting's copy of a consumed decision, as its decisions consumer writes it."""
     async with engine.begin() as conn:
         await conn.execute(
-            insert(DecisionRow).values(
-                decision_id=decision.decision_id,
-                comment_event_id=decision.comment_event_id,
-                platform=c.platform,
-                account_id=c.account_id,
-                comment_id=c.comment_id,
-                thread_id=c.thread_id,
-                rule_id=decision.rule_id,
-                reason=decision.reason,
-                policy_version=decision.policy_version,
-                lang=decision.lang,
-                category=decision.category,
-                sla_due_at=decision.sla_due_at,
-                event=decision.model_dump(mode="json"),
-                decided_at=decision.occurred_at,
-            )
+            insert(ReportingDecisionRow).values(decision_row(decision, decision.occurred_at))
         )
 
 

@@ -27,7 +27,6 @@ from shared.settings import Settings
 from shared.streams.codec import DATA_FIELD
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
-from tests.reporting.integration.factories import store_decision
 
 pytestmark = pytest.mark.integration
 
@@ -198,8 +197,7 @@ async def test_exchanges_reports_alerts_and_metrics_from_the_streams(
     reasons = [r["feature"] for r in high["risk_reasons"]]
     assert {"negative_authors", "storm", "velocity"} <= set(reasons)
 
-    # The timeline carries the SLA events beside triage's decision.
-    await store_decision(engine, late)
+    # The timeline carries the SLA events beside the decision (reporting's copy, from the stream).
     r = await client.get(f"/v1/threads/{late.comment.thread_id}", headers=AUTH)
     assert r.status_code == 200, r.text
     sla = [(e["status"], e["due_at"][:16]) for e in r.json()["timeline"] if e["type"] == "sla"]
