@@ -2,9 +2,10 @@
 
 Per batch: one read of existing decisions, exchanges, author records and pending timers; one
 classification call; decisions in stream order; one transaction; one publish pipeline after the
-commit. A decision that already exists (redelivery) is republished from its stored event and
-changes nothing, so a crash between commit and publish heals on the next delivery. Timer starts
-and cancellations commit with the decisions; their events follow the decisions.
+commit (the decisions, then the whole state of every exchange the batch touched or read, for
+reporting's copy). A decision that already exists (redelivery) is republished from its stored
+event and changes nothing, so a crash between commit and publish heals on the next delivery.
+Timer starts and cancellations commit with the decisions; their events follow the decisions.
 """
 
 from __future__ import annotations

@@ -239,7 +239,7 @@ class Policy(_Strict):
 
 
 def risk_reason(exchange: Exchange | None) -> str:
-    """The escalation alert behind R11, in words: "; risk 72: negativity +20, …"."""
+    """The escalation alert behind R11, in words: "; escalation risk 72: negativity +20, …"."""
     if exchange is None or exchange.risk_score is None:
         return ""
     reasons = ", ".join(exchange.risk_reasons or []) or "no reasons given"
