@@ -24,7 +24,7 @@ from shared.streams.codec import decode
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
-from tests.reporting.integration.factories import Exchange, at, deliveries, store_decision
+from tests.reporting.integration.factories import Exchange, at, deliveries
 from tests.streams import raw_entries
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,6 @@ async def _seed(engine: AsyncEngine, redis: Redis, names: StreamNames) -> Exchan
     sessions = make_sessionmaker(engine)
     await CommentHistoryHandler(sessions)(deliveries(ex.story()[:1]))
     decision = ex.decision()
-    await store_decision(engine, decision)
     config = RiskConfig(threshold=50, rearm=35, window=timedelta(minutes=120))
     handler = DecisionHandler(sessions, EventPublisher(redis, 1000), names.alerts, config)
     await handler([Delivery("0-1", decision)])
@@ -139,6 +138,7 @@ async def test_queue_shows_the_exchange_and_filters_it(
     assert ex.thread_id in page.text
     assert "complaint.product" in page.text and "Jane Doe" in page.text
     assert ">en<" in page.text
+    assert f"{ex.thread_id} · 1 Message</small>" in page.text, "one message, singular"
     other_lang = await client.get("/inbox/", params={"q": ex.comment_id, "lang": "de"})
     assert ex.thread_id not in other_lang.text
 
