@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
@@ -24,6 +23,7 @@ from services.ingest.domain.payload import (
 )
 from services.ingest.handlers import IngestComments, UnknownAccounts
 from services.ingest.metrics import COMMENTS, REJECTIONS
+from shared.clock import utcnow
 from shared.http_auth import key_matches
 
 log = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ def install_routes(
         raw = await request.body()
         try:
             comments = parse_body(raw, max_batch=max_batch)
-            report = await handler(comments, now=datetime.now(UTC))
+            report = await handler(comments, now=utcnow())
         except (InvalidComments, BatchTooLarge) as exc:
             _count_rejected(raw)
             raise refusal(exc) from exc

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,6 +22,7 @@ from services.ingest.connectors.meta import hub_challenge, meta_signature_valid
 from services.ingest.domain.payload import InvalidComments
 from services.ingest.handlers import IngestComments
 from services.ingest.metrics import SKIPPED, WEBHOOK_REJECTIONS
+from shared.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ async def _deliver(connector: Connector, handler: IngestComments, request: Reque
     platform = connector.platform
     try:
         parsed = connector.parse(raw)
-        report = await handler(parsed.comments, now=datetime.now(UTC))
+        report = await handler(parsed.comments, now=utcnow())
     except (InvalidComments, RedisError) as exc:
         error = refusal(exc)
         WEBHOOK_REJECTIONS.labels(platform, error.reason).inc()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -28,6 +28,7 @@ from services.ingest.connectors.youtube import (
 from services.ingest.domain.intake import IngestReport
 from services.ingest.domain.payload import IncomingComment
 from services.ingest.metrics import COMMENTS, YOUTUBE_POLLS
+from shared.clock import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class YouTubePoller:
         log.info("YouTube poller started for %d channels", len(self._channels))
         while not stop.is_set():
             try:
-                delay = await self.poll_once(datetime.now(UTC))
+                delay = await self.poll_once(utcnow())
             except Exception:  # noqa: BLE001 - logged with context; the next poll retries
                 YOUTUBE_POLLS.labels("error").inc()
                 log.exception("YouTube poll failed; retrying in %.0f s", self._interval)

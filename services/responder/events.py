@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from services.responder.adapters import outbox
 from services.responder.adapters.outbox import Outcome
 from services.responder.metrics import ACTIONS
+from shared.clock import utcnow
 from shared.contracts import ActionCompleted
 from shared.db.models import ActionRow
 
@@ -21,7 +21,7 @@ def completed_events(settled: Sequence[Settled]) -> list[ActionCompleted]:
 
 
 def completed(row: ActionRow, outcome: Outcome) -> ActionCompleted:
-    when = outcome.completed_at or datetime.now(UTC)
+    when = outcome.completed_at or utcnow()
     return ActionCompleted(
         occurred_at=when,
         correlation_id=row.correlation_id,

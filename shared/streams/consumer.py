@@ -17,7 +17,6 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from faststream.message import StreamMessage
@@ -27,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.clock import utcnow
 from shared.metrics import BATCH_SIZE, DEAD_LETTERED, STREAM_MESSAGES
 from shared.streams.codec import UndecodableEntry, decode
 from shared.streams.outages import DependencyDown, is_outage
@@ -172,7 +172,7 @@ class StreamConsumer(Generic[EventT]):
         self, bad: Sequence[tuple[str, dict[bytes, bytes], str]], attempts: dict[str, int]
     ) -> None:
         pipe = self._redis.pipeline(transaction=True)
-        now = datetime.now(UTC).isoformat()
+        now = utcnow().isoformat()
         for entry_id, fields, error in bad:
             record = {
                 "source_stream": self.stream,

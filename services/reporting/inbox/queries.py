@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.adapters.reports import FINISHED, exchange_status
+from services.reporting.domain.sla_display import shown_sla_state
 from shared.db.models import (
     ActionRow,
     CommentRow,
@@ -116,8 +117,9 @@ class InboxQueries:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def queue(self, q: QueueQuery) -> list[QueueRow]:
-        """Three queries: the exchanges, their opening comments, their languages."""
+    async def queue(self, q: QueueQuery, now: datetime) -> list[QueueRow]:
+        """Three queries: the exchanges, their opening comments, their languages; SLA states
+        as of `now` (`shown_sla_state`)."""
         async with self._sessions() as s:
             rows = (await s.execute(_queue(q))).all()
             threads = [r[0].thread_id for r in rows]
@@ -135,7 +137,7 @@ class InboxQueries:
                 .ext(distinct_on(ReportingDecisionRow.thread_id))
             )
             lang = {t: str(lg) for t, lg in langs}
-        return [_row(r[0], str(r[1]), bool(r[2]), opening, lang) for r in rows]
+        return [_row(r[0], str(r[1]), bool(r[2]), opening, lang, now) for r in rows]
 
     async def exchange(self, thread_id: str) -> ExchangeState:
         async with self._sessions() as s:
@@ -196,6 +198,7 @@ def _row(
     manual: bool,
     opening: dict[str, tuple[str, str]],
     lang: dict[str, str],
+    now: datetime,
 ) -> QueueRow:
     author, text = opening.get(x.thread_id, ("", ""))
     return QueueRow(
@@ -206,7 +209,7 @@ def _row(
         manual=manual,
         category=x.category,
         sla_due_at=x.sla_due_at,
-        sla_state=x.sla_state,
+        sla_state=shown_sla_state(x.sla_due_at, x.sla_state, status, now),
         risk_score=x.risk_score,
         risk_band=x.risk_band,
         risk_reasons=[dict(r) for r in x.risk_reasons],

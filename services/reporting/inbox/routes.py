@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request, status
@@ -35,6 +34,7 @@ from services.reporting.inbox.web import (
     secure_cookie,
     to_login,
 )
+from shared.clock import utcnow
 from shared.contracts import AgentCommand
 from shared.contracts.alerts import RISK_BANDS
 from shared.db.models import ActionRow
@@ -120,7 +120,7 @@ def page_routes(inbox: Inbox, router: APIRouter) -> None:
     ) -> Response:
         session = agent_session(inbox, request)
         query = QueueQuery(status_, platform, account, category, risk, lang, q.strip())
-        rows = await inbox.queries.queue(query)
+        rows = await inbox.queries.queue(query, utcnow())
         context = {"rows": rows, "query": query, "bands": RISK_BANDS}
         return render(inbox, request, "queue.html", context, session)
 
@@ -220,7 +220,7 @@ def command_routes(inbox: Inbox, router: APIRouter) -> None:
         edited = _edit(text, original) if kind == "approve_draft" else None
         try:
             cmd = AgentCommand(
-                occurred_at=datetime.now(UTC),
+                occurred_at=utcnow(),
                 correlation_id=thread_id,
                 account_id=account,
                 kind=kind,
