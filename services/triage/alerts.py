@@ -127,9 +127,8 @@ class AlertsHandler:
             repo = TriageRepository(session)
             stored = await repo.stored_events(set(ids.values()))
             fresh = [a for a in alerts if ids[a.event_id] not in stored]
-            threads = {
-                a.thread_id for a in alerts
-            }  # redelivered ones too: their state is republished
+            # Redelivered alerts' threads too: their exchange states are republished.
+            threads = {a.thread_id for a in alerts}
             state = TriageState(exchanges=await repo.exchanges(threads))
             state.timers.pending = await TimerRepository(session).pending_by_thread(threads)
             customers = {t: ex.customer_id for t, ex in state.exchanges.items()}
