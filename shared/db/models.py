@@ -128,7 +128,6 @@ class ExchangeRow(Base):
     state: Mapped[str] = mapped_column(String(30))
     category: Mapped[str | None] = mapped_column(String(60))
     sla_due_at: Mapped[datetime | None]
-    negative_messages: Mapped[int] = mapped_column(Integer, default=0)
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

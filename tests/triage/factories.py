@@ -90,7 +90,6 @@ def exchange(
     state: str = "awaiting_customer",
     customer_id: str = "u1",
     category: str | None = "complaint.product",
-    negative_messages: int = 1,
     escalated_at: datetime | None = None,
     risk_score: float | None = None,
 ) -> Exchange:
@@ -102,7 +101,6 @@ def exchange(
         customer_id=customer_id,
         state=state,  # type: ignore[arg-type]
         category=category,
-        negative_messages=negative_messages,
         sla_due_at=NOW + timedelta(hours=1),
         opened_at=NOW - timedelta(hours=1),
         updated_at=NOW - timedelta(minutes=30),

@@ -30,7 +30,6 @@ _EXCHANGE_FIELDS = (
     "customer_id",
     "state",
     "category",
-    "negative_messages",
     "sla_due_at",
     "opened_at",
     "updated_at",

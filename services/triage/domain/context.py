@@ -25,7 +25,6 @@ class Exchange:
     customer_id: str
     state: ExchangeState
     category: str | None
-    negative_messages: int
     sla_due_at: datetime | None
     opened_at: datetime
     updated_at: datetime

@@ -239,16 +239,15 @@ async def _open_exchange(engine: AsyncEngine) -> Story:
         await TriageRepository(session).save_exchanges(
             [
                 Exchange(
-                    story.thread_id,
-                    "facebook",
-                    "acc-1",
-                    "author-1",
-                    "open",
-                    "complaint.product",
-                    1,
-                    NOW + timedelta(hours=1),
-                    NOW,
-                    NOW,
+                    thread_id=story.thread_id,
+                    platform="facebook",
+                    account_id="acc-1",
+                    customer_id="author-1",
+                    state="open",
+                    category="complaint.product",
+                    sla_due_at=NOW + timedelta(hours=1),
+                    opened_at=NOW,
+                    updated_at=NOW,
                 )
             ]
         )

@@ -16,7 +16,6 @@ OPEN = Exchange(
     customer_id="a1",
     state="open",
     category="complaint.product",
-    negative_messages=1,
     sla_due_at=NOW + timedelta(hours=1),
     opened_at=NOW - timedelta(hours=1),
     updated_at=NOW - timedelta(hours=1),

@@ -34,8 +34,8 @@ class Case:
     langs: tuple[str, ...] = field(default=("de", "en"))
 
 
-OPEN = exchange(negative_messages=1)
-HEATED = exchange(negative_messages=2, risk_score=72.0)
+OPEN = exchange()
+HEATED = exchange(risk_score=72.0)
 R8 = ("preserve_evidence", "delete", "report_to_platform", "flag_for_human", "block_author")
 P, CS, SM = "complaint.product", "complaint.customer_service", "complaint.social_media"
 
@@ -154,7 +154,7 @@ def test_r10_waits_for_the_community_window_of_the_account() -> None:
 
 def test_r11_fires_once_per_exchange() -> None:
     msg = comment("x", comment_id="c5", parent_id="c1")
-    cooled = exchange(negative_messages=5, escalated_at=NOW - timedelta(minutes=5))
+    cooled = exchange(escalated_at=NOW - timedelta(minutes=5))
     lab = labelled("en", complaint__product=0.9)
     decision = policy().decide(msg, lab, context(ex=cooled), now=NOW)
     assert decision is not None and decision.rule_id == "R4"
@@ -206,7 +206,7 @@ def test_every_reply_rule_notes_r13() -> None:
 
 
 def test_at_an_escalation_alert_only_r11_is_decided_with_the_alerts_reasons() -> None:
-    heated = context(ex=exchange(negative_messages=2, risk_score=72.0))
+    heated = context(ex=exchange(risk_score=72.0))
     rude = labelled("de", complaint__product=0.9, abuse__insult=0.95)
     decision = policy().decide_escalation(comment("x", comment_id="c2"), rude, heated, now=NOW)
     assert decision is not None
@@ -220,7 +220,7 @@ def test_at_an_escalation_alert_only_r11_is_decided_with_the_alerts_reasons() ->
 
 def test_no_alert_or_an_earlier_escalation_means_no_r11() -> None:
     complaint = labelled("de", complaint__product=0.9)
-    for ex in (exchange(negative_messages=9), exchange(risk_score=72.0, escalated_at=NOW)):
+    for ex in (exchange(), exchange(risk_score=72.0, escalated_at=NOW)):
         ctx = context(ex=ex)
         msg = comment("x", comment_id="c2", parent_id="c1")
         assert policy().decide_escalation(msg, complaint, ctx, now=NOW) is None

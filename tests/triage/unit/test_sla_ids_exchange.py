@@ -95,12 +95,7 @@ def test_a_first_complaint_opens_an_exchange_that_awaits_the_customer_once_we_re
         None, comment("x"), _decision("await_customer", "complaint.product"), now=NOW
     )
     assert ex is not None
-    assert (ex.state, ex.customer_id, ex.category, ex.negative_messages) == (
-        "open",
-        "u1",
-        "complaint.product",
-        1,
-    )
+    assert (ex.state, ex.customer_id, ex.category) == ("open", "u1", "complaint.product")
     assert ex.sla_due_at == NOW + timedelta(hours=1)
     later = NOW + timedelta(minutes=5)
     replied = apply_reply(ex, now=later)
@@ -126,18 +121,17 @@ def test_no_exchange_for_a_thread_that_never_needed_one() -> None:
     assert apply_decision(None, comment("x"), _decision(None, negative=False), now=NOW) is None
 
 
-def test_follow_ups_count_negative_messages_and_resolution_stops_the_clock() -> None:
-    ex = exchange(negative_messages=1)
+def test_a_follow_up_keeps_the_exchange_and_resolution_stops_the_clock() -> None:
+    ex = exchange()
     reply = comment("x", comment_id="c2", parent_id="c1")
     ex2 = apply_decision(ex, reply, _decision("await_customer", "complaint.product"), now=NOW)
-    assert ex2 is not None and ex2.negative_messages == 2
+    assert ex2 is not None and ex2.state == "open"
     ex3 = apply_decision(ex2, reply, _decision("resolve", negative=False), now=NOW)
     assert ex3 is not None
-    assert (ex3.state, ex3.resolved_at, ex3.sla_due_at, ex3.negative_messages) == (
+    assert (ex3.state, ex3.resolved_at, ex3.sla_due_at) == (
         "resolved",
         NOW,
         None,
-        2,
     )
 
 
