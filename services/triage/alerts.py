@@ -22,14 +22,14 @@ from services.triage.adapters.timers import TimerRepository
 from services.triage.domain.batch import TriageItem, TriageState
 from services.triage.domain.context import Decision, Exchange
 from services.triage.domain.exchange import exchange_changed, is_active
-from services.triage.domain.ids import action_id, decision_id
+from services.triage.domain.ids import decision_id, planned_actions
 from services.triage.domain.labelling import Labelled
 from services.triage.domain.policy import Policy
 from services.triage.metrics import DECISIONS
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
-from shared.contracts import DecisionMade, Envelope, EscalationAlert, PlannedAction
+from shared.contracts import DecisionMade, Envelope, EscalationAlert
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
@@ -66,33 +66,25 @@ def escalation_event(
     policy_version: str,
     now: datetime,
 ) -> DecisionMade:
-    """The decision the responder acts on: R11's actions, answering the latest message."""
-    return DecisionMade(
-        event_id=did,
-        occurred_at=now,
-        correlation_id=latest.correlation_id,
-        account_id=latest.account_id,
-        decision_id=did,
-        comment_event_id=alert.event_id,
-        comment=latest.comment,
-        lang=latest.lang,
-        labels=latest.labels,
-        scores=latest.scores,
-        rule_id=decision.rule_id,
-        reason=decision.reason,
-        policy_version=policy_version,
-        category=decision.category,
-        sla_due_at=decision.sla_due_at,
-        actions=[
-            PlannedAction(
-                action_id=action_id(did, plan.kind),
-                kind=plan.kind,
-                template=plan.template,
-                not_before=plan.not_before,
-            )
-            for plan in decision.actions
-        ],
-        trigger="escalation_alert",
+    """The decision the responder acts on: R11's actions, answering the latest message (its
+    comment, language, labels and scores are kept; the rest is this decision's own)."""
+    return DecisionMade.model_validate(
+        {
+            **latest.model_dump(),
+            "event_id": did,
+            "occurred_at": now,
+            "decision_id": did,
+            "comment_event_id": alert.event_id,
+            "change": "created",
+            "rule_id": decision.rule_id,
+            "reason": decision.reason,
+            "policy_version": policy_version,
+            "category": decision.category,
+            "sla_due_at": decision.sla_due_at,
+            "actions": planned_actions(did, decision),
+            "improvement": False,
+            "trigger": "escalation_alert",
+        }
     )
 
 

@@ -23,13 +23,13 @@ from services.triage.adapters.timers import TimerRepository
 from services.triage.domain.batch import TriageItem, TriageState, author_key, decide_in_order
 from services.triage.domain.context import Decision
 from services.triage.domain.exchange import exchange_changed
-from services.triage.domain.ids import action_id, decision_id
+from services.triage.domain.ids import decision_id, planned_actions
 from services.triage.domain.labelling import Labelled, Labeller
 from services.triage.metrics import CLASSIFIED, DECISIONS
 from services.triage.timekeeping import Timekeeper
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
-from shared.contracts import CommentReceived, DecisionMade, Envelope, PlannedAction
+from shared.contracts import CommentReceived, DecisionMade, Envelope
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
@@ -63,15 +63,7 @@ def to_event(
         policy_version=policy_version,
         category=decision.category,
         sla_due_at=decision.sla_due_at,
-        actions=[
-            PlannedAction(
-                action_id=action_id(did, plan.kind),
-                kind=plan.kind,
-                template=plan.template,
-                not_before=plan.not_before,
-            )
-            for plan in decision.actions
-        ],
+        actions=planned_actions(did, decision),
         improvement=decision.improvement,
     )
 

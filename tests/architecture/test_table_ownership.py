@@ -13,7 +13,6 @@ import ast
 import re
 from pathlib import Path
 
-from shared.db import models
 from shared.db.models import TABLE_OWNERS, Base
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,4 +68,3 @@ def test_the_scan_sees_row_classes_and_sql() -> None:
         'from shared.db.models import ActionRow\nQ = "SELECT 1 FROM exchanges e JOIN decisions d"'
     )
     assert tables_named(source) == {"actions", "exchanges", "decisions"}
-    assert models.ActionRow.__tablename__ == "actions"
