@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.reporting.action_states import ActionStatesHandler
 from services.reporting.adapters.queries import HistoryQueries
 from services.reporting.adapters.reports import ReportQueries
 from services.reporting.api_reports import reports_router
@@ -22,7 +23,13 @@ from services.reporting.inbox.wiring import add_inbox
 from services.reporting.metrics import OPEN_BY_RISK
 from services.reporting.risk_handlers import ActionHandler, DecisionHandler, TimerHandler
 from shared.accounts import AccountDirectory
-from shared.contracts import ActionCompleted, CommentReceived, DecisionMade, SlaTimerEvent
+from shared.contracts import (
+    ActionChanged,
+    ActionCompleted,
+    CommentReceived,
+    DecisionMade,
+    SlaTimerEvent,
+)
 from shared.contracts.alerts import RISK_BANDS
 from shared.contracts.exchanges import ExchangeChanged
 from shared.db.session import make_engine, make_sessionmaker
@@ -70,6 +77,8 @@ def _register(runtime: ServiceRuntime, sessions: async_sessionmaker[AsyncSession
     runtime.consume(names.comments, "comments", g, CommentReceived, CommentHistoryHandler(sessions))
     runtime.consume(names.decisions, "decisions", g, DecisionMade, decisions)
     runtime.consume(names.actions, "actions", g, ActionCompleted, ActionHandler(sessions))
+    action_states = ActionStatesHandler(sessions)
+    runtime.consume(names.action_states, "action_states", g, ActionChanged, action_states)
     runtime.consume(names.timers, "timers", g, SlaTimerEvent, TimerHandler(sessions))
     states = ExchangeStatesHandler(sessions)
     runtime.consume(names.exchanges, "exchanges", g, ExchangeChanged, states)
@@ -100,8 +109,11 @@ async def refresh_once(runtime: ServiceRuntime, reports: ReportQueries) -> None:
         "comments": n.comments,
         "decisions": n.decisions,
         "actions": n.actions,
+        "action_states": n.action_states,
         "timers": n.timers,
         "alerts": n.alerts,
+        "exchanges": n.exchanges,
+        "commands": n.commands,
     }
     STREAM_STATS.update(await read_stream_stats(runtime.redis, streams, n.dead_letter))
     counts = await reports.open_by_band()

@@ -1,17 +1,16 @@
 """The exchanges → exchange states use case: reporting's read model of triage's exchanges.
 
-Every `ExchangeChanged` carries the whole state; the newest `updated_at` wins, so redeliveries,
-republished states and events that overtake each other on the way all end in triage's latest.
+Every `ExchangeChanged` carries the whole state; the newest `updated_at` wins
+(`adapters/snapshots.py`), so redeliveries and reordered events end in triage's latest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.reporting.adapters.snapshots import newest, upsert_newest
 from shared.contracts.exchanges import ExchangeChanged
 from shared.db.models import ReportingExchangeStateRow, table_of
 from shared.streams.consumer import Delivery
@@ -31,20 +30,6 @@ _FIELDS = (
 )
 
 
-def newest_per_thread(events: Sequence[ExchangeChanged]) -> list[ExchangeChanged]:
-    """One state per thread (the latest), in thread order so concurrent batches lock alike."""
-    newest: dict[str, ExchangeChanged] = {}
-    for e in events:
-        seen = newest.get(e.thread_id)
-        if seen is None or e.updated_at >= seen.updated_at:
-            newest[e.thread_id] = e
-    return [newest[t] for t in sorted(newest)]
-
-
-def _row(e: ExchangeChanged) -> dict[str, Any]:
-    return {name: getattr(e, name) for name in _FIELDS}
-
-
 class ExchangeStatesHandler:
     """Batch handler for `ExchangeChanged`: one upsert, one commit; raising redelivers it."""
 
@@ -52,15 +37,7 @@ class ExchangeStatesHandler:
         self._sessions = sessions
 
     async def __call__(self, batch: Sequence[Delivery[ExchangeChanged]]) -> None:
-        rows = [_row(e) for e in newest_per_thread([d.event for d in batch])]
-        if not rows:
-            return
-        stmt = insert(_STATES)
-        newer = stmt.excluded.updated_at >= _STATES.c.updated_at
-        upsert = stmt.on_conflict_do_update(
-            index_elements=["thread_id"],
-            set_={name: stmt.excluded[name] for name in _FIELDS if name != "thread_id"},
-            where=newer,
-        )
+        states = newest([d.event for d in batch], lambda e: e.thread_id, lambda e: e.updated_at)
+        rows = [{name: getattr(e, name) for name in _FIELDS} for e in states]
         async with self._sessions() as session, session.begin():
-            await session.execute(upsert, rows)
+            await upsert_newest(session, _STATES, rows, "thread_id", "updated_at")

@@ -15,7 +15,7 @@ from services.responder.adapters import outbox
 from services.responder.domain.model import TEXT_KINDS
 from services.responder.domain.tone import check_tone
 from services.responder.driver import ActionDriver
-from services.responder.events import completed_events, observe
+from services.responder.events import ended, observe
 from shared.accounts import AccountDirectory
 from shared.clock import Clock
 from shared.db.models import ActionRow
@@ -110,7 +110,7 @@ def drafts_router(
             row.approved_at, row.status, row.retry_at = clock(), "pending", None
             await session.commit()
         settled = await driver.settle([action_id])
-        await driver.publish(completed_events(settled))
+        await driver.announce([action_id], ended(settled))
         observe(settled)
         async with sessions() as session:
             current = await session.get(ActionRow, action_id)
@@ -127,7 +127,7 @@ def drafts_router(
             await outbox.record(session, [outcome])
             await session.commit()
         settled = [(row, outcome)]
-        await driver.publish(completed_events(settled))
+        await driver.announce([action_id], {action_id})
         observe(settled)
         return ActionOutcome(action_id=action_id, status="skipped", detail=outcome.detail)
 

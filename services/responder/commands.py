@@ -20,10 +20,10 @@ from services.responder.adapters.outbox import Outcome
 from services.responder.domain.model import TEXT_KINDS
 from services.responder.domain.tone import check_tone
 from services.responder.driver import ActionDriver
-from services.responder.events import Settled, completed_events, completed_from_row, observe
+from services.responder.events import Settled, ended, observe
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
-from shared.contracts import ActionCompleted, AgentCommand
+from shared.contracts import AgentCommand
 from shared.contracts.commands import RESPONDER_COMMANDS
 from shared.db.models import ActionRow
 from shared.streams.consumer import Delivery
@@ -90,8 +90,11 @@ class CommandHandler:
             await outbox.record(session, [o for _r, o in settled])
             await session.commit()
         settled += await self._driver.settle(drive) if drive else []
-        redelivered = [d.event.action_id or "" for d in batch if d.attempt > 1]
-        await self._driver.publish(completed_events(settled) + await self._again(redelivered))
+        named = [c.action_id for c in commands if c.action_id]
+        touched = named + [unhide_id(a) for a in named]
+        redelivered = {d.event.action_id for d in batch if d.attempt > 1 and d.event.action_id}
+        again = redelivered | {unhide_id(a) for a in redelivered}
+        await self._driver.announce(touched, ended(settled) | again)
         observe(settled)
 
     def _draft(
@@ -149,11 +152,3 @@ class CommandHandler:
         await outbox.insert_pending(session, [request], now)
         await outbox.mark_approved(session, [request.action_id], now)
         return [request.action_id]
-
-    async def _again(self, action_ids: list[str]) -> list[ActionCompleted]:
-        """A redelivered command republishes its settled rows: the first publish may be lost."""
-        ids = [a for a in action_ids if a] + [unhide_id(a) for a in action_ids if a]
-        if not ids:
-            return []
-        async with self._sessions() as session:
-            return [completed_from_row(r) for r in await outbox.final_rows(session, ids)]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.responder.adapters import outbox
@@ -22,10 +23,10 @@ from services.responder.adapters.outbox import Claim, Outcome
 from services.responder.domain.dispatch import dispose
 from services.responder.domain.model import TEXT_KINDS, ActionRequest, ActionResult, PlanItem
 from services.responder.domain.resilience import backoff_s
-from services.responder.events import Settled, completed_events, observe
+from services.responder.events import Settled, changed, completed, ended, observe
 from shared.accounts import AccountDirectory, UnknownAccount
 from shared.clock import Clock, utcnow
-from shared.contracts import ActionCompleted
+from shared.contracts.actions import FINAL_STATUSES
 from shared.db.models import ActionRow
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
@@ -169,12 +170,26 @@ class ActionDriver:
         if not ids:
             return 0
         settled = await self.settle(ids)
-        await self.publish(completed_events(settled))
+        await self.announce(ids, ended(settled))
         observe(settled)
         return len(ids)
 
-    async def publish(self, events: Sequence[ActionCompleted]) -> None:
-        await self._publisher.publish((self._names.actions, e) for e in events)
+    async def announce(self, action_ids: Sequence[str], outcomes: Collection[str]) -> None:
+        """After a commit: every row's state on `action_states`, and `ActionCompleted` for the
+        settled ones among `outcomes` (ended just now, or redelivered and maybe never published).
+
+        One read of the committed rows, one pipelined publish; raising leaves the batch to be
+        redelivered, which republishes the same snapshots."""
+        async with self._sessions() as session:
+            rows = await outbox.rows(session, action_ids)
+        order = {aid: i for i, aid in enumerate(action_ids)}
+        rows.sort(key=lambda r: order[r.action_id])
+        items: list[tuple[str, BaseModel]] = []
+        for row in rows:
+            items.append((self._names.action_states, changed(row)))
+            if row.status in FINAL_STATUSES and row.action_id in outcomes:
+                items.append((self._names.actions, completed(row)))
+        await self._publisher.publish(items)
 
     def _dispose(
         self, rows: list[ActionRow], plans: Mapping[str, PlanItem], now: datetime

@@ -1,27 +1,29 @@
-"""What the responder publishes and logs once an outcome is durably recorded."""
+"""What the responder publishes and logs once an outbox row's change is committed.
+
+Events are built from the rows as committed (read back after the commit), never from what a
+use case meant to write: the snapshot then carries the revision PostgreSQL counted, and a
+redelivered batch republishes exactly what is stored.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 
-from services.responder.adapters import outbox
 from services.responder.adapters.outbox import Outcome
 from services.responder.metrics import ACTIONS
 from shared.clock import utcnow
-from shared.contracts import ActionCompleted
+from shared.contracts import ActionChanged, ActionCompleted
+from shared.contracts.actions import FINAL_STATUSES
 from shared.db.models import ActionRow
 
 log = logging.getLogger(__name__)
 Settled = tuple[ActionRow, Outcome]
 
 
-def completed_events(settled: Sequence[Settled]) -> list[ActionCompleted]:
-    return [completed(row, o) for row, o in settled if o.status in outbox.FINAL_STATUSES]
-
-
-def completed(row: ActionRow, outcome: Outcome) -> ActionCompleted:
-    when = outcome.completed_at or utcnow()
+def completed(row: ActionRow) -> ActionCompleted:
+    """The outcome of a settled row (`status` one of FINAL_STATUSES)."""
+    when = row.completed_at or utcnow()
     return ActionCompleted(
         occurred_at=when,
         correlation_id=row.correlation_id,
@@ -32,28 +34,43 @@ def completed(row: ActionRow, outcome: Outcome) -> ActionCompleted:
         platform=row.platform,
         comment_id=row.comment_id,
         thread_id=row.thread_id,
-        status=outcome.status,
-        detail=outcome.detail,
-        platform_ref=outcome.platform_ref,
+        status=row.status,
+        detail=row.detail,
+        platform_ref=row.platform_ref,
         performed_at=when,
     )
 
 
-def completed_from_row(row: ActionRow) -> ActionCompleted:
-    """Republished on redelivery: a crash between commit and publish must not lose the event."""
-    return completed(
-        row,
-        Outcome(
-            row.action_id,
-            row.status,
-            row.detail,
-            row.attempts,
-            row.platform_ref,
-            row.completed_at,
-            None,
-            row.performed_as,
-        ),
+def changed(row: ActionRow) -> ActionChanged:
+    """The whole row as committed, for reporting's read model of actions."""
+    return ActionChanged(
+        occurred_at=row.completed_at or row.approved_at or row.created_at,
+        correlation_id=row.correlation_id,
+        account_id=row.account_id,
+        action_id=row.action_id,
+        decision_id=row.decision_id,
+        kind=row.kind,
+        platform=row.platform,
+        comment_id=row.comment_id,
+        thread_id=row.thread_id,
+        author_id=row.author_id,
+        status=row.status,
+        text=row.text,
+        detail=row.detail,
+        platform_ref=row.platform_ref,
+        performed_as=row.performed_as,
+        evidence=row.evidence,
+        not_before=row.not_before,
+        created_at=row.created_at,
+        completed_at=row.completed_at,
+        approved_at=row.approved_at,
+        revision=row.revision,
     )
+
+
+def ended(settled: Sequence[Settled]) -> set[str]:
+    """Action ids whose outcome was recorded as final just now."""
+    return {row.action_id for row, o in settled if o.status in FINAL_STATUSES}
 
 
 def observe(settled: Sequence[Settled]) -> None:

@@ -11,7 +11,7 @@ from services.responder.domain.model import PlanItem
 from services.responder.domain.plan import plan_decision
 from services.responder.domain.templates import TemplateBook
 from services.responder.driver import ActionDriver
-from services.responder.events import completed_events, completed_from_row, observe
+from services.responder.events import ended, observe
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
 from shared.contracts import DecisionMade
@@ -43,7 +43,9 @@ class DecisionHandler:
         return plan_decision(decision, account, self._templates, self._brand)
 
     async def handle(self, batch: Sequence[Delivery[DecisionMade]]) -> None:
-        """Insert rows, commit, drive what is due, publish once; raise to have it redelivered."""
+        """Insert rows, commit, drive what is due, publish once; raise to have it redelivered.
+
+        A redelivered decision republishes its settled outcomes: the first publish may be lost."""
         items = [item for d in batch for item in self._plan(d.event)]
         ids = [i.request.action_id for i in items]
         retried = {d.event.decision_id for d in batch if d.attempt > 1}
@@ -51,11 +53,6 @@ class DecisionHandler:
             await outbox.insert_pending(session, [i.request for i in items], self._clock())
             await session.commit()
         settled = await self._driver.settle(ids, {i.request.action_id: i for i in items})
-        settled_ids = {row.action_id for row, _o in settled}
-        again_ids = [i.request.action_id for i in items if i.request.decision_id in retried]
-        async with self._sessions() as session:
-            again = await outbox.final_rows(session, again_ids)
-        events = completed_events(settled)
-        events += [completed_from_row(r) for r in again if r.action_id not in settled_ids]
-        await self._driver.publish(events)
+        again = {i.request.action_id for i in items if i.request.decision_id in retried}
+        await self._driver.announce(ids, ended(settled) | again)
         observe(settled)

@@ -1,6 +1,13 @@
 """Event contracts: the only shapes that travel on the streams."""
 
-from shared.contracts.actions import ActionCompleted, ActionKind, ActionStatus, PlannedAction
+from shared.contracts.actions import (
+    ActionChanged,
+    ActionCompleted,
+    ActionKind,
+    ActionState,
+    ActionStatus,
+    PlannedAction,
+)
 from shared.contracts.alerts import EscalationAlert, RiskBand, RiskReason
 from shared.contracts.commands import AgentCommand, CommandKind
 from shared.contracts.comments import (
@@ -16,8 +23,10 @@ from shared.contracts.envelope import Envelope, new_event_id
 from shared.contracts.timers import SlaTimerEvent, TimerKind, TimerStatus
 
 __all__ = [
+    "ActionChanged",
     "ActionCompleted",
     "ActionKind",
+    "ActionState",
     "ActionStatus",
     "AgentCommand",
     "Author",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, Field
 
@@ -23,6 +23,12 @@ ActionKind = Literal[
     "await_community",
 ]
 ActionStatus = Literal["done", "skipped", "failed"]
+"""How an action ended: the statuses an `ActionCompleted` reports."""
+FINAL_STATUSES: tuple[ActionStatus, ...] = get_args(ActionStatus)
+ActionState = Literal["pending", "in_flight", "awaiting_approval", "done", "skipped", "failed"]
+"""Where an outbox row stands: waiting (maybe until `not_before` or a retry), being performed,
+held for an agent's approval, or ended."""
+ACTION_STATES: tuple[ActionState, ...] = get_args(ActionState)
 
 REPLY_KINDS: frozenset[ActionKind] = frozenset({"reply", "private_reply"})
 """Actions that answer the customer: they stop the first-response clock and count as our reply;
@@ -57,3 +63,35 @@ class ActionCompleted(Envelope):
     detail: str = ""
     platform_ref: str | None = None
     performed_at: AwareDatetime
+
+
+class ActionChanged(Envelope):
+    """Published by responder after every change to an outbox row it has committed.
+
+    The whole row as it stands, not a delta, so a redelivered batch republishes it and a
+    consumer keeps the highest `revision` (reporting's read model of actions: timelines, drafts
+    awaiting approval, threats and their evidence). `revision` counts the row's updates in
+    PostgreSQL itself, so two snapshots of one row published by different paths order alike.
+    """
+
+    event_type: Literal["action.changed"] = "action.changed"
+    schema_version: Literal[1] = 1
+    action_id: str = Field(min_length=1, max_length=200)
+    decision_id: str
+    kind: ActionKind
+    platform: Platform
+    comment_id: str
+    thread_id: str
+    author_id: str
+    status: ActionState
+    text: str | None = None
+    detail: str = ""
+    platform_ref: str | None = None
+    performed_as: str | None = None
+    evidence: dict[str, Any] | None = None
+    """R8: the comment as it was, preserved before any removal (`preserve_evidence` only)."""
+    not_before: AwareDatetime | None = None
+    created_at: AwareDatetime
+    completed_at: AwareDatetime | None = None
+    approved_at: AwareDatetime | None = None
+    revision: int = Field(ge=0)

@@ -195,11 +195,8 @@ class SlaTimerRow(Base):
     created_at: Mapped[datetime]
 
 
-class ActionRow(Base):
-    """The outbox: written before the platform call, keyed by the action id. Writer: responder."""
-
-    __tablename__ = "actions"
-    __table_args__ = (Index("ix_actions_status_retry_at", "status", "retry_at"),)
+class ActionColumns:
+    """An outbox row as others may know it: shared by responder's `actions` and reporting's copy."""
 
     action_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     decision_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -209,23 +206,44 @@ class ActionRow(Base):
     comment_id: Mapped[str] = mapped_column(String(300))
     thread_id: Mapped[str] = mapped_column(String(300), index=True)
     author_id: Mapped[str] = mapped_column(String(200))
-    correlation_id: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20))
-    """pending → done | skipped | failed | awaiting_approval (approve-mode accounts)."""
+    """One of `shared.contracts.actions.ACTION_STATES`."""
     text: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
     platform_ref: Mapped[str | None] = mapped_column(String(300))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None]
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
-    retry_at: Mapped[datetime | None]
-    """When a pending row is due again, or when an `in_flight` row's outcome becomes unknown."""
     performed_as: Mapped[str | None] = mapped_column(String(40))
     """What the platform really did (e.g. `hide` for a delete X does not allow)."""
     evidence: Mapped[dict[str, Any] | None]
     """R8: the comment as it was (text, ids, timestamps, sha256), stored before any removal."""
     approved_at: Mapped[datetime | None]
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Updates of the outbox row so far, counted by a PostgreSQL trigger on `actions` (migration
+    0007): the order of its `ActionChanged` snapshots, whichever path published them."""
+
+
+class ActionRow(ActionColumns, Base):
+    """The outbox: written before the platform call, keyed by the action id. Writer: responder."""
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_status_retry_at", "status", "retry_at"),)
+
+    correlation_id: Mapped[str] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None]
+    """When a pending row is due again, or when an `in_flight` row's outcome becomes unknown."""
+
+
+class ReportingActionRow(ActionColumns, Base):
+    """Every outbox row as responder's `ActionChanged` events said, highest `revision` wins.
+
+    Writer: reporting. Timelines, drafts awaiting approval, threats and evidence exports come from
+    here, never from responder's `actions` table.
+    """
+
+    __tablename__ = "reporting_actions"
 
 
 class ReportingExchangeRow(Base):
@@ -340,6 +358,7 @@ TABLE_OWNERS: dict[str, str] = {
     AuthorRecordRow.__tablename__: "triage",
     SlaTimerRow.__tablename__: "triage",
     ActionRow.__tablename__: "responder",
+    ReportingActionRow.__tablename__: "reporting",
     ReportingExchangeRow.__tablename__: "reporting",
     ReportingExchangeStateRow.__tablename__: "reporting",
     ReportingDecisionRow.__tablename__: "reporting",

@@ -39,6 +39,11 @@ class StreamNames:
         return self._key("actions")
 
     @property
+    def action_states(self) -> str:
+        """Outbox rows as they change, from responder (reporting's read model of actions)."""
+        return self._key("action-states")
+
+    @property
     def timers(self) -> str:
         """SLA timer events from triage (started, due soon, met, breached, ...)."""
         return self._key("timers")
@@ -67,6 +72,7 @@ class StreamNames:
             self.comments,
             self.decisions,
             self.actions,
+            self.action_states,
             self.timers,
             self.alerts,
             self.exchanges,

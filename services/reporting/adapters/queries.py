@@ -15,9 +15,9 @@ from services.reporting.domain.records import (
     TimerRecord,
 )
 from shared.db.models import (
-    ActionRow,
     CommentEventRow,
     CommentRow,
+    ReportingActionRow,
     ReportingDecisionRow,
     ReportingTimerEventRow,
 )
@@ -89,7 +89,7 @@ def _decision(r: ReportingDecisionRow) -> DecisionRecord:
     )
 
 
-def _action(r: ActionRow) -> ActionRecord:
+def _action(r: ReportingActionRow) -> ActionRecord:
     return ActionRecord(
         action_id=r.action_id,
         decision_id=r.decision_id,
@@ -137,7 +137,9 @@ class HistoryQueries:
             decisions = await s.scalars(
                 select(ReportingDecisionRow).where(ReportingDecisionRow.thread_id == thread_id)
             )
-            actions = await s.scalars(select(ActionRow).where(ActionRow.thread_id == thread_id))
+            actions = await s.scalars(
+                select(ReportingActionRow).where(ReportingActionRow.thread_id == thread_id)
+            )
             timers = await s.scalars(
                 select(ReportingTimerEventRow).where(ReportingTimerEventRow.thread_id == thread_id)
             )
@@ -174,7 +176,7 @@ class HistoryQueries:
                 )
             )
             actions = await s.scalars(
-                select(ActionRow).where(ActionRow.decision_id.in_(decision_ids))
+                select(ReportingActionRow).where(ReportingActionRow.decision_id.in_(decision_ids))
             )
             return CommentRecords(
                 comment=_comment(row) if row is not None else None,

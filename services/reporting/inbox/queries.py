@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.reporting.adapters.reports import FINISHED, exchange_status
 from services.reporting.domain.sla_display import shown_sla_state
 from shared.db.models import (
-    ActionRow,
     CommentRow,
+    ReportingActionRow,
     ReportingDecisionRow,
     ReportingExchangeRow,
     ReportingExchangeStateRow,
@@ -64,7 +64,7 @@ class ExchangeState:
     status: str
     manual: bool
     summary: ReportingExchangeRow | None
-    actions: list[ActionRow] = field(default_factory=list)
+    actions: list[ReportingActionRow] = field(default_factory=list)
 
 
 def _status_before_any_state(summary: ReportingExchangeRow | None) -> str:
@@ -76,7 +76,7 @@ def _status_before_any_state(summary: ReportingExchangeRow | None) -> str:
 
 def _has_evidence() -> Any:
     """The outbox stores "no evidence" as JSON null, not SQL NULL."""
-    return func.jsonb_typeof(ActionRow.evidence) == "object"
+    return func.jsonb_typeof(ReportingActionRow.evidence) == "object"
 
 
 def _queue(q: QueueQuery) -> Select[ReportingExchangeRow, str, bool]:
@@ -144,9 +144,9 @@ class InboxQueries:
             state = await s.get(ReportingExchangeStateRow, thread_id)
             summary = await s.get(ReportingExchangeRow, thread_id)
             actions = await s.scalars(
-                select(ActionRow)
-                .where(ActionRow.thread_id == thread_id)
-                .order_by(ActionRow.created_at, ActionRow.action_id)
+                select(ReportingActionRow)
+                .where(ReportingActionRow.thread_id == thread_id)
+                .order_by(ReportingActionRow.created_at, ReportingActionRow.action_id)
             )
             return ExchangeState(
                 status=state.state if state is not None else _status_before_any_state(summary),
@@ -155,34 +155,40 @@ class InboxQueries:
                 actions=list(actions.all()),
             )
 
-    async def threats(self, limit: int = 200) -> list[tuple[ActionRow, dict[str, Any] | None]]:
+    async def threats(
+        self, limit: int = 200
+    ) -> list[tuple[ReportingActionRow, dict[str, Any] | None]]:
         """Flagged threats an agent has not discarded, newest first, with the preserved record
         of the comment. The exchange itself is usually `removed` (R8 deletes the comment), so
         its state says nothing about the police-report decision."""
         async with self._sessions() as s:
             rows = await s.scalars(
-                select(ActionRow)
-                .where(ActionRow.kind == THREAT_KIND, ActionRow.status != "skipped")
-                .order_by(ActionRow.created_at.desc())
+                select(ReportingActionRow)
+                .where(
+                    ReportingActionRow.kind == THREAT_KIND, ReportingActionRow.status != "skipped"
+                )
+                .order_by(ReportingActionRow.created_at.desc())
                 .limit(limit)
             )
             flags = list(rows.all())
             kept = await s.scalars(
-                select(ActionRow).where(
-                    ActionRow.decision_id.in_([f.decision_id for f in flags]),
-                    ActionRow.kind == "preserve_evidence",
+                select(ReportingActionRow).where(
+                    ReportingActionRow.decision_id.in_([f.decision_id for f in flags]),
+                    ReportingActionRow.kind == "preserve_evidence",
                 )
             )
             records = {a.decision_id: a.evidence for a in kept.all()}
             return [(f, records.get(f.decision_id)) for f in flags]
 
-    async def evidence(self, thread_id: str) -> tuple[list[ActionRow], list[ReportingDecisionRow]]:
+    async def evidence(
+        self, thread_id: str
+    ) -> tuple[list[ReportingActionRow], list[ReportingDecisionRow]]:
         """The evidence records (R8) of a thread and the decisions that explain them."""
         async with self._sessions() as s:
             actions = await s.scalars(
-                select(ActionRow)
-                .where(ActionRow.thread_id == thread_id, _has_evidence())
-                .order_by(ActionRow.created_at, ActionRow.action_id)
+                select(ReportingActionRow)
+                .where(ReportingActionRow.thread_id == thread_id, _has_evidence())
+                .order_by(ReportingActionRow.created_at, ReportingActionRow.action_id)
             )
             decisions = await s.scalars(
                 select(ReportingDecisionRow)
@@ -222,7 +228,7 @@ def _row(
 
 
 def evidence_export(
-    thread_id: str, actions: Sequence[ActionRow], decisions: Sequence[ReportingDecisionRow]
+    thread_id: str, actions: Sequence[ReportingActionRow], decisions: Sequence[ReportingDecisionRow]
 ) -> dict[str, Any]:
     """The JSON an agent hands on (e.g. to the police): records as stored, with their hashes."""
     return {

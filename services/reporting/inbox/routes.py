@@ -37,7 +37,7 @@ from services.reporting.inbox.web import (
 from shared.clock import utcnow
 from shared.contracts import AgentCommand
 from shared.contracts.alerts import RISK_BANDS
-from shared.db.models import ActionRow
+from shared.db.models import ReportingActionRow
 from shared.http_auth import key_matches
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def _edit(text: str | None, original: str | None) -> str | None:
     return cleaned
 
 
-def _account_of(summary: Any, actions: list[ActionRow]) -> str | None:
+def _account_of(summary: Any, actions: list[ReportingActionRow]) -> str | None:
     if summary is not None:
         return str(summary.account_id)
     return actions[0].account_id if actions else None

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.responder.domain.model import ActionRequest
 from shared.db.models import ActionRow, table_of
 
-FINAL_STATUSES = ("done", "skipped", "failed")
 DRIVABLE = ("pending", "in_flight")
 
 
@@ -152,13 +151,11 @@ async def release(session: AsyncSession, claims: Sequence[Claim]) -> None:
     )
 
 
-async def final_rows(session: AsyncSession, action_ids: Sequence[str]) -> list[ActionRow]:
-    """Rows already settled, so a redelivery can republish what may not have gone out."""
+async def rows(session: AsyncSession, action_ids: Sequence[str]) -> list[ActionRow]:
+    """The rows as committed, to publish what is stored (a redelivery republishes the same)."""
     if not action_ids:
         return []
-    stmt = select(ActionRow).where(
-        ActionRow.action_id.in_(action_ids), ActionRow.status.in_(FINAL_STATUSES)
-    )
+    stmt = select(ActionRow).where(ActionRow.action_id.in_(action_ids))
     return list((await session.scalars(stmt)).all())
 
 

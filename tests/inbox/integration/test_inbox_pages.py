@@ -17,7 +17,7 @@ from services.reporting.domain.summary import RiskConfig
 from services.reporting.handlers import CommentHistoryHandler
 from services.reporting.risk_handlers import DecisionHandler
 from shared.contracts import AgentCommand, DecisionMade
-from shared.db.models import ActionRow
+from shared.db.models import ReportingActionRow
 from shared.db.session import make_sessionmaker
 from shared.settings import Settings
 from shared.streams.codec import decode
@@ -65,8 +65,6 @@ async def _store_outbox(engine: AsyncEngine, decision: DecisionMade) -> None:
         "comment_id": c.comment_id,
         "thread_id": c.thread_id,
         "author_id": c.author.id,
-        "correlation_id": decision.correlation_id,
-        "attempts": 0,
         "detail": "approve-mode account: waits for a human",
         "created_at": at(1),
         "text": None,
@@ -75,7 +73,7 @@ async def _store_outbox(engine: AsyncEngine, decision: DecisionMade) -> None:
     evidence = {"text": c.text, "author_name": c.author.name, "sha256": "ab" * 32}
     async with engine.begin() as conn:
         await conn.execute(
-            insert(ActionRow),
+            insert(ReportingActionRow),
             [
                 {
                     **common,

@@ -17,7 +17,7 @@ from shared.contracts import (
     DecisionMade,
     PlannedAction,
 )
-from shared.db.models import ActionRow, ReportingDecisionRow, decision_row
+from shared.db.models import ReportingActionRow, ReportingDecisionRow, decision_row
 from shared.streams.consumer import Delivery
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -121,13 +121,11 @@ async def store_actions(engine: AsyncEngine, decision: DecisionMade) -> None:
         "comment_id": c.comment_id,
         "thread_id": c.thread_id,
         "author_id": c.author.id,
-        "correlation_id": decision.correlation_id,
-        "attempts": 1,
         "not_before": None,
     }
     async with engine.begin() as conn:
         await conn.execute(
-            insert(ActionRow),
+            insert(ReportingActionRow),
             [
                 {
                     **common,

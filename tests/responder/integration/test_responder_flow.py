@@ -23,7 +23,7 @@ from services.responder.domain.templates import TemplateBook, reference_code
 from services.responder.driver import ActionDriver, RetryPolicy
 from services.responder.handlers import DecisionHandler
 from shared.accounts import Account, AccountDirectory
-from shared.contracts import ActionCompleted, DecisionMade, PlannedAction
+from shared.contracts import ActionChanged, ActionCompleted, DecisionMade, PlannedAction
 from shared.db.models import ActionRow
 from shared.db.session import make_sessionmaker
 from shared.settings import Settings
@@ -77,6 +77,13 @@ async def _completed(redis: Redis, names: StreamNames) -> list[ActionCompleted]:
     entries = await redis.xrange(names.actions) or []
     return [
         ActionCompleted.model_validate(decode(cast(dict[bytes, bytes], f))) for _i, f in entries
+    ]
+
+
+async def _snapshots(redis: Redis, names: StreamNames) -> list[ActionChanged]:
+    entries = await redis.xrange(names.action_states) or []
+    return [
+        ActionChanged.model_validate(decode(cast(dict[bytes, bytes], f))) for _i, f in entries
     ]
 
 
@@ -312,7 +319,40 @@ async def test_approve_mode_waits_and_future_actions_stay_pending(
     assert rows[f"{u}:reply"].status == "pending"
     assert rows[f"{u}:reply"].attempts == 0
     assert _records(settings.console_record_path) == []
-    assert await _completed(redis, StreamNames(settings.stream_prefix)) == []
+    names = StreamNames(settings.stream_prefix)
+    assert await _completed(redis, names) == []
+    # Reporting learns of the draft and its text, and of the scheduled reply, from the snapshots.
+    shown = {e.action_id: e for e in await _snapshots(redis, names)}
+    draft = shown[approve.actions[0].action_id]
+    assert draft.status == "awaiting_approval" and draft.text
+    assert draft.text == rows[draft.action_id].text
+    assert shown[f"{u}:reply"].status == "pending"
+    assert shown[f"{u}:reply"].not_before == rows[f"{u}:reply"].not_before
+
+
+async def test_every_committed_change_is_published_as_a_snapshot_in_revision_order(
+    settings: Settings, redis: Redis, engine: AsyncEngine
+) -> None:
+    """Reporting keeps the highest revision, so the last snapshot must be the row as stored;
+    a redelivered decision republishes the same snapshot, not a newer-looking one."""
+    names = StreamNames(settings.stream_prefix)
+    abuse = _abuse()
+    handler = _handler(settings, engine, redis)
+    await handler.handle([Delivery("1-0", abuse)])
+    await handler.handle([Delivery("1-0", abuse, attempt=2)])
+    rows = await _rows(engine, [abuse.decision_id])
+    snapshots = await _snapshots(redis, names)
+    assert sorted(e.action_id for e in snapshots) == sorted(2 * list(rows))
+    for action_id, row in rows.items():
+        first, again = [e for e in snapshots if e.action_id == action_id]
+        assert row.status == "done" and row.revision > 0  # inserted, in flight, done
+        assert first == again.model_copy(update={"event_id": first.event_id})
+        assert (first.status, first.revision, first.platform_ref) == (
+            row.status,
+            row.revision,
+            row.platform_ref,
+        )
+        assert first.author_id == abuse.comment.author.id
 
 
 class _Broken:

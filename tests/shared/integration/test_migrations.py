@@ -69,3 +69,29 @@ def test_downgrading_0002_restores_decision_columns_from_the_event(database_url:
         assert asyncio.run(_run(url, "SELECT count(*) FROM decisions")) == [(1,)]
     finally:
         infra.drop_database(url)
+
+
+def test_0007_copies_the_outbox_to_reporting_and_counts_each_rows_updates(
+    database_url: str,
+) -> None:
+    url = infra.with_database(database_url, f"sc_test_mig_{uuid.uuid4().hex[:10]}")
+    infra.create_database(url)
+    try:
+        upgrade(url, "0006")
+        asyncio.run(
+            _run(
+                url,
+                "INSERT INTO actions (action_id, decision_id, kind, platform, account_id, "
+                "comment_id, thread_id, author_id, correlation_id, status, text, detail, "
+                "attempts, created_at) VALUES ('a1', 'd1', 'reply', 'facebook', 'acc', 'c', "
+                "'t', 'u', 't', 'done', 'Sorry!', '', 1, now())",
+            )
+        )
+        upgrade(url)
+        copied = asyncio.run(_run(url, "SELECT action_id, status, text FROM reporting_actions"))
+        assert copied == [("a1", "done", "Sorry!")]
+        for _ in range(2):
+            asyncio.run(_run(url, "UPDATE actions SET detail = 'x' WHERE action_id = 'a1'"))
+        assert asyncio.run(_run(url, "SELECT revision FROM actions")) == [(2,)]
+    finally:
+        infra.drop_database(url)
