@@ -11,11 +11,11 @@ from pydantic import SecretStr
 from services.ingest.adapters.redis_intake import RedisIntake
 from services.ingest.adapters.youtube_api import YouTubeApi
 from services.ingest.adapters.youtube_cursor import RedisCursorStore
-from services.ingest.app import install_routes
 from services.ingest.connectors.youtube import DailyBudget
-from services.ingest.handlers import IngestComments
-from services.ingest.webhooks import WebhookSecrets, install_webhooks
-from services.ingest.youtube_poller import YouTubePoller
+from services.ingest.use_cases.http_comments import install_routes
+from services.ingest.use_cases.http_webhooks import WebhookSecrets, install_webhooks
+from services.ingest.use_cases.ingest_comments import IngestComments
+from services.ingest.use_cases.youtube_poll import YouTubePoller
 from shared.accounts import AccountDirectory
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime, serve

@@ -9,19 +9,21 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.reporting.action_states import ActionStatesHandler
 from services.reporting.adapters.queries import HistoryQueries
 from services.reporting.adapters.reports import ReportQueries
-from services.reporting.api_reports import reports_router
 from services.reporting.app import install_routes
 from services.reporting.domain.business_time import Calendar
 from services.reporting.domain.reports import CalendarLookup
 from services.reporting.domain.summary import RiskConfig
-from services.reporting.exchange_states import ExchangeStatesHandler
-from services.reporting.handlers import CommentHistoryHandler
 from services.reporting.inbox.wiring import add_inbox
 from services.reporting.metrics import OPEN_BY_RISK
-from services.reporting.risk_handlers import ActionHandler, DecisionHandler, TimerHandler
+from services.reporting.use_cases.action_states import ActionStatesHandler
+from services.reporting.use_cases.actions import ActionHandler
+from services.reporting.use_cases.comments import CommentHistoryHandler
+from services.reporting.use_cases.decisions import DecisionHandler
+from services.reporting.use_cases.exchanges import ExchangeStatesHandler
+from services.reporting.use_cases.http_reports import reports_router
+from services.reporting.use_cases.timers import TimerHandler
 from shared.accounts import AccountDirectory
 from shared.contracts import (
     ActionChanged,

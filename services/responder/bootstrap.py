@@ -13,14 +13,14 @@ from services.responder.adapters.instagram import InstagramAdapter
 from services.responder.adapters.tokens import TokenBook
 from services.responder.adapters.x import XAdapter
 from services.responder.adapters.youtube import YouTubeAdapter
-from services.responder.app import drafts_router
-from services.responder.commands import CommandHandler
 from services.responder.domain.resilience import CircuitBreaker
 from services.responder.domain.templates import TemplateBook
 from services.responder.domain.verdicts import google_verdict, meta_verdict, x_verdict
 from services.responder.driver import ActionDriver, RetryPolicy
-from services.responder.handlers import DecisionHandler
-from services.responder.retry import run_retry_loop
+from services.responder.use_cases.commands import CommandHandler
+from services.responder.use_cases.decisions import DecisionHandler
+from services.responder.use_cases.due_actions import run_retry_loop
+from services.responder.use_cases.http_drafts import drafts_router
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
 from shared.contracts import AgentCommand, DecisionMade

@@ -6,19 +6,19 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
-from services.triage.alerts import AlertsHandler
-from services.triage.api_policy import policy_router
-from services.triage.commands import CommandHandler
 from services.triage.domain.classifier import LexiconClassifier
 from services.triage.domain.community import FOLLOW_UP_RULE
 from services.triage.domain.labelling import Labeller
 from services.triage.domain.model import HybridClassifier, ModelClassifier
 from services.triage.domain.policy_loader import load_policy
-from services.triage.firing import LoopConfig, TimerLoop
-from services.triage.handlers import CommentsHandler
 from services.triage.metrics import declare, declare_timers
-from services.triage.replies import RepliesHandler
 from services.triage.timekeeping import Timekeeper
+from services.triage.use_cases.actions import RepliesHandler
+from services.triage.use_cases.alerts import AlertsHandler
+from services.triage.use_cases.commands import CommandHandler
+from services.triage.use_cases.comments import CommentsHandler
+from services.triage.use_cases.due_timers import LoopConfig, TimerLoop
+from services.triage.use_cases.http_policy import policy_router
 from shared.accounts import AccountDirectory
 from shared.contracts import ActionCompleted, AgentCommand, CommentReceived, EscalationAlert
 from shared.db.session import make_engine, make_sessionmaker

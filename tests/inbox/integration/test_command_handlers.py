@@ -11,14 +11,14 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.responder.commands import CommandHandler as ResponderCommands
-from services.responder.commands import unhide_id
+from services.responder.use_cases.commands import CommandHandler as ResponderCommands
+from services.responder.use_cases.commands import unhide_id
 from services.triage.adapters.repository import TriageRepository
 from services.triage.adapters.timer_index import TimerIndex
-from services.triage.commands import CommandHandler as TriageCommands
-from services.triage.commands import command_decision_id
 from services.triage.domain.context import Exchange
 from services.triage.timekeeping import Timekeeper
+from services.triage.use_cases.commands import CommandHandler as TriageCommands
+from services.triage.use_cases.commands import command_decision_id
 from shared.accounts import Account, AccountDirectory
 from shared.contracts import AgentCommand, DecisionMade
 from shared.db.models import ActionRow, DecisionRow

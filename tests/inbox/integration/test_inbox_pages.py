@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.bootstrap import create_app
 from services.reporting.domain.summary import RiskConfig
-from services.reporting.handlers import CommentHistoryHandler
-from services.reporting.risk_handlers import DecisionHandler
+from services.reporting.use_cases.comments import CommentHistoryHandler
+from services.reporting.use_cases.decisions import DecisionHandler
 from shared.contracts import AgentCommand, DecisionMade
 from shared.db.models import ReportingActionRow
 from shared.db.session import make_sessionmaker

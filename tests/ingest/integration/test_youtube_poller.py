@@ -18,8 +18,8 @@ from services.ingest.adapters.youtube_api import YouTubeApi, YouTubeApiError
 from services.ingest.adapters.youtube_cursor import RedisCursorStore
 from services.ingest.bootstrap import create_app
 from services.ingest.connectors.youtube import DailyBudget
-from services.ingest.handlers import IngestComments
-from services.ingest.youtube_poller import YouTubePoller
+from services.ingest.use_cases.ingest_comments import IngestComments
+from services.ingest.use_cases.youtube_poll import YouTubePoller
 from shared.accounts import Account, AccountDirectory
 from shared.contracts import CommentReceived
 from shared.settings import Settings

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.action_states import ActionStatesHandler
+from services.reporting.use_cases.action_states import ActionStatesHandler
 from shared.contracts import ActionChanged, ActionState
 from shared.db.models import ReportingActionRow
 from shared.db.session import make_sessionmaker

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.bootstrap import create_app
-from services.reporting.handlers import CommentHistoryHandler
+from services.reporting.use_cases.comments import CommentHistoryHandler
 from shared.db.session import make_sessionmaker
 from shared.settings import Settings
 from tests.reporting.integration.factories import (

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.bootstrap import create_app
-from services.reporting.handlers import CommentHistoryHandler
+from services.reporting.use_cases.comments import CommentHistoryHandler
 from shared.contracts import ActionCompleted
 from shared.db.models import CommentEventRow, CommentRow
 from shared.db.session import make_sessionmaker

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.exchange_states import ExchangeStatesHandler
+from services.reporting.use_cases.exchanges import ExchangeStatesHandler
 from shared.contracts.exchanges import ExchangeChanged, ExchangeState
 from shared.db.models import ReportingExchangeStateRow
 from shared.db.session import make_sessionmaker

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.signals import ReportingRepository
 from services.reporting.domain.summary import RiskConfig
-from services.reporting.risk_handlers import DecisionHandler
+from services.reporting.use_cases.decisions import DecisionHandler
 from shared.db.session import make_sessionmaker
 from shared.settings import Settings
 from shared.streams.consumer import Delivery

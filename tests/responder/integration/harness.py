@@ -16,7 +16,7 @@ from services.responder.adapters.base import AdapterRegistry
 from services.responder.bootstrap import build_adapters
 from services.responder.domain.templates import TemplateBook
 from services.responder.driver import ActionDriver, RetryPolicy
-from services.responder.handlers import DecisionHandler
+from services.responder.use_cases.decisions import DecisionHandler
 from shared.accounts import Account, AccountDirectory
 from shared.contracts import ActionKind, Author, Comment, DecisionMade, PlannedAction, Platform
 from shared.db.session import make_sessionmaker

@@ -21,7 +21,7 @@ from services.responder.bootstrap import create_app
 from services.responder.domain.model import ActionRequest, ActionResult
 from services.responder.domain.templates import TemplateBook, reference_code
 from services.responder.driver import ActionDriver, RetryPolicy
-from services.responder.handlers import DecisionHandler
+from services.responder.use_cases.decisions import DecisionHandler
 from shared.accounts import Account, AccountDirectory
 from shared.contracts import ActionChanged, ActionCompleted, DecisionMade, PlannedAction
 from shared.db.models import ActionRow
@@ -82,9 +82,7 @@ async def _completed(redis: Redis, names: StreamNames) -> list[ActionCompleted]:
 
 async def _snapshots(redis: Redis, names: StreamNames) -> list[ActionChanged]:
     entries = await redis.xrange(names.action_states) or []
-    return [
-        ActionChanged.model_validate(decode(cast(dict[bytes, bytes], f))) for _i, f in entries
-    ]
+    return [ActionChanged.model_validate(decode(cast(dict[bytes, bytes], f))) for _i, f in entries]
 
 
 async def _rows(engine: AsyncEngine, decision_ids: Sequence[str]) -> dict[str, ActionRow]:

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.responder.app import drafts_router
+from services.responder.use_cases.http_drafts import drafts_router
 from shared.db.models import ActionRow
 from shared.db.session import make_sessionmaker
 from shared.settings import Settings

@@ -10,8 +10,8 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.triage.alerts import AlertsHandler
-from services.triage.handlers import CommentsHandler
+from services.triage.use_cases.alerts import AlertsHandler
+from services.triage.use_cases.comments import CommentsHandler
 from shared.accounts import AccountDirectory
 from shared.contracts import DecisionMade
 from shared.db.models import DecisionRow, ExchangeRow

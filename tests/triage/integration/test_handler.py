@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.triage.bootstrap import create_app
-from services.triage.handlers import CommentsHandler
+from services.triage.use_cases.comments import CommentsHandler
 from shared.accounts import AccountDirectory
 from shared.contracts import CommentReceived, DecisionMade
 from shared.contracts.exchanges import ExchangeChanged

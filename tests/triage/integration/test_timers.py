@@ -11,9 +11,9 @@ from redis.asyncio import Redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.triage.firing import LoopConfig, TimerLoop
-from services.triage.handlers import CommentsHandler
-from services.triage.replies import RepliesHandler
+from services.triage.use_cases.actions import RepliesHandler
+from services.triage.use_cases.comments import CommentsHandler
+from services.triage.use_cases.due_timers import LoopConfig, TimerLoop
 from shared.accounts import Account, AccountDirectory
 from shared.contracts import ActionCompleted, DecisionMade, SlaTimerEvent
 from shared.db.models import ExchangeRow, SlaTimerRow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.triage.api_policy import policy_router
+from services.triage.use_cases.http_policy import policy_router
 from tests.triage.factories import policy
 
 

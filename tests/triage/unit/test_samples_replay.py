@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from services.triage.alerts import record_alert, wants_escalation
 from services.triage.domain.batch import TriageItem, TriageState, decide_in_order
 from services.triage.domain.context import Decision
+from services.triage.use_cases.alerts import record_alert, wants_escalation
 from shared.accounts import AccountDirectory
 from shared.contracts import Comment
 from tests.triage.factories import NOW, ROOT, account, alert, comment, labeller, policy

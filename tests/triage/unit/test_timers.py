@@ -8,7 +8,7 @@ from services.triage.domain.batch import TriageItem, TriageState, decide_in_orde
 from services.triage.domain.community import FOLLOW_UP_RULE, community_follow_up
 from services.triage.domain.ids import follow_up_decision_id
 from services.triage.domain.timers import Timer, met_by_reply, timer_event_id, timer_id
-from services.triage.handlers import to_event
+from services.triage.use_cases.comments import to_event
 from shared.accounts import Account
 from shared.contracts import Comment, DecisionMade
 from tests.triage.factories import NOW, account, comment, labeller, policy, received

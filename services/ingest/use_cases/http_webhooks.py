@@ -15,13 +15,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from redis.exceptions import RedisError
 
-from services.ingest.app import ApiError, refusal
 from services.ingest.connectors import facebook, instagram, x
 from services.ingest.connectors.common import Parsed
 from services.ingest.connectors.meta import hub_challenge, meta_signature_valid
 from services.ingest.domain.payload import InvalidComments
-from services.ingest.handlers import IngestComments
 from services.ingest.metrics import SKIPPED, WEBHOOK_REJECTIONS
+from services.ingest.use_cases.http_comments import ApiError, refusal
+from services.ingest.use_cases.ingest_comments import IngestComments
 from shared.clock import utcnow
 
 log = logging.getLogger(__name__)

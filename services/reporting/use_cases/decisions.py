@@ -1,4 +1,9 @@
-"""Decisions, timers and actions into reporting's summaries; risk alerts published after commit."""
+"""The decisions → messages, summaries and risk use case; escalation alerts published after commit.
+
+Each decided customer message is stored as signals (negativity, toxicity, topics), its exchange
+re-scored, and an `EscalationAlert` published when the score crosses the threshold (triage's R11
+takes the exchange private on it). Reporting's own copy of every decision is written here too.
+"""
 
 from __future__ import annotations
 
@@ -17,29 +22,11 @@ from services.reporting.domain.summary import (
     ExchangeSummary,
     Rescored,
     RiskConfig,
-    apply_response,
-    apply_timer,
-    awaiting_message,
     fold_messages,
     rescore,
 )
-from services.reporting.metrics import (
-    ACTIONS,
-    ALERTS,
-    CATEGORIZED,
-    DECISIONS,
-    FIRST_RESPONSE,
-    SLA_EVENTS,
-    BoundedLabel,
-)
-from shared.contracts import (
-    ActionCompleted,
-    DecisionMade,
-    EscalationAlert,
-    RiskReason,
-    SlaTimerEvent,
-)
-from shared.contracts.actions import REPLY_KINDS
+from services.reporting.metrics import ALERTS, CATEGORIZED, DECISIONS, BoundedLabel
+from shared.contracts import DecisionMade, EscalationAlert, RiskReason
 from shared.streams.consumer import Delivery
 from shared.streams.publisher import EventPublisher
 
@@ -147,58 +134,3 @@ class DecisionHandler:
                 "; ".join(r.detail for r in a.reasons),
                 extra={"correlation_id": a.correlation_id},
             )
-
-
-class TimerHandler:
-    """Appends SLA timer events to the history and settles the exchange's deadline."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def __call__(self, batch: Sequence[Delivery[SlaTimerEvent]]) -> None:
-        events = sorted(
-            {d.event.event_id: d.event for d in batch}.values(), key=lambda e: e.occurred_at
-        )
-        async with self._sessions() as session, session.begin():
-            repo = ReportingRepository(session)
-            new_ids = await repo.append_timer_events(events)
-            fresh = [e for e in events if e.event_id in new_ids]
-            current = await repo.summaries({e.thread_id for e in fresh})
-            for e in fresh:
-                current[e.thread_id] = apply_timer(current.get(e.thread_id), e)
-            await repo.save_summaries(list(current.values()))
-        for e in fresh:
-            if e.kind == "sla":
-                SLA_EVENTS.labels(e.status).inc()
-
-
-class ActionHandler:
-    """Counts outcomes; a reply done records the exchange's first response."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
-
-    async def __call__(self, batch: Sequence[Delivery[ActionCompleted]]) -> None:
-        """A reply seen before its message's decision is held in a placeholder summary."""
-        actions = list({d.event.action_id: d.event for d in batch}.values())
-        replies = [a for a in actions if a.kind in REPLY_KINDS and a.status == "done"]
-        answered: list[ExchangeSummary] = []
-        if replies:
-            async with self._sessions() as session, session.begin():
-                repo = ReportingRepository(session)
-                current = await repo.summaries({a.thread_id for a in replies})
-                for a in replies:
-                    if a.thread_id not in current:
-                        current[a.thread_id] = awaiting_message(
-                            a.thread_id, a.platform, a.account_id, a.performed_at
-                        )
-                before = {t: s.first_response_at for t, s in current.items()}
-                for a in sorted(replies, key=lambda a: a.performed_at):
-                    current[a.thread_id] = apply_response(current[a.thread_id], a.performed_at)
-                answered = [s for t, s in current.items() if s.first_response_at != before[t]]
-                await repo.save_summaries(list(current.values()))
-        for a in actions:
-            ACTIONS.labels(a.kind, a.status).inc()
-        for s in answered:
-            if s.messages and s.first_response_at is not None and before[s.thread_id] is None:
-                FIRST_RESPONSE.observe((s.first_response_at - s.first_message_at).total_seconds())

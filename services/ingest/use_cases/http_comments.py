@@ -21,8 +21,8 @@ from services.ingest.domain.payload import (
     parse_body,
     platform_label,
 )
-from services.ingest.handlers import IngestComments, UnknownAccounts
 from services.ingest.metrics import COMMENTS, REJECTIONS
+from services.ingest.use_cases.ingest_comments import IngestComments, UnknownAccounts
 from shared.clock import utcnow
 from shared.http_auth import key_matches
 
