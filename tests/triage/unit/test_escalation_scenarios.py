@@ -59,7 +59,7 @@ def _private_moves(s: Scenario) -> tuple[dict[str, list[int]], dict[int, list[Al
                 exchange, alert(a.thread_id, a.score), now=d.occurred_at
             )
             customer = latest.get((a.thread_id, exchange.customer_id))
-            if not wants_escalation(exchange) or customer is None:
+            if not wants_escalation(exchange) or customer is None or customer.labelled is None:
                 continue
             context = state.context(customer)
             moved = p.decide_escalation(
