@@ -33,6 +33,9 @@ ACTION_STATES: tuple[ActionState, ...] = get_args(ActionState)
 REPLY_KINDS: frozenset[ActionKind] = frozenset({"reply", "private_reply"})
 """Actions that answer the customer: they stop the first-response clock and count as our reply;
 moderation actions answer nobody."""
+TEXT_KINDS: frozenset[ActionKind] = REPLY_KINDS | {"request_deletion"}
+"""Actions that post words on the platform: rendered from templates, tone-guarded (R13), and
+editable by an agent while a draft awaits approval."""
 CUSTOMER_FACING_KINDS: frozenset[ActionKind] = REPLY_KINDS | {"request_deletion", "await_community"}
 """What a rule does towards the customer, in words or by a visible wait: such a rule notes R13
 (the responder enforces the tone)."""

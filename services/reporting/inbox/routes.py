@@ -36,13 +36,13 @@ from services.reporting.inbox.web import (
 )
 from shared.clock import utcnow
 from shared.contracts import AgentCommand
+from shared.contracts.actions import TEXT_KINDS
 from shared.contracts.alerts import RISK_BANDS
 from shared.db.models import ReportingActionRow
 from shared.http_auth import key_matches
 
 log = logging.getLogger(__name__)
 PRE_COOKIE = "sc_inbox_pre"
-TEXT_KINDS = frozenset({"reply", "private_reply", "request_deletion"})
 
 
 def _redirect(url: str) -> RedirectResponse:

@@ -13,8 +13,9 @@ from services.responder.adapters.http import (
     found,
     lookup_failed,
 )
-from services.responder.domain.model import TEXT_KINDS, ActionRequest, ActionResult
+from services.responder.domain.model import ActionRequest, ActionResult
 from shared.contracts import Platform
+from shared.contracts.actions import TEXT_KINDS
 
 
 class FacebookAdapter(HttpAdapter):

@@ -16,12 +16,13 @@ from typing import Any
 import httpx
 
 from services.responder.adapters.tokens import TokenBook
-from services.responder.domain.model import TEXT_KINDS, ActionRequest, ActionResult, ResultStatus
+from services.responder.domain.model import ActionRequest, ActionResult, ResultStatus
 from services.responder.domain.resilience import CircuitBreaker, RateGate
 from services.responder.domain.verdicts import Verdict
 from services.responder.metrics import PLATFORM_CALLS
 from shared.clock import Clock, utcnow
 from shared.contracts import Platform
+from shared.contracts.actions import TEXT_KINDS
 from shared.contracts.comments import ThreadId
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,6 @@ from typing import Literal
 from shared.contracts import ActionKind, Platform
 
 ResultStatus = Literal["done", "skipped", "failed", "retry"]
-TEXT_KINDS: frozenset[ActionKind] = frozenset({"reply", "private_reply", "request_deletion"})
-"""Kinds that post words: repeating one after an unknown outcome would double-post."""
 EVIDENCE_KINDS: frozenset[ActionKind] = frozenset(
     {"preserve_evidence", "delete", "hide", "report_to_platform"}
 )

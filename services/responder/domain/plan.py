@@ -7,11 +7,12 @@ import json
 from collections.abc import Mapping
 from datetime import timedelta
 
-from services.responder.domain.model import EVIDENCE_KINDS, TEXT_KINDS, ActionRequest, PlanItem
+from services.responder.domain.model import EVIDENCE_KINDS, ActionRequest, PlanItem
 from services.responder.domain.templates import TemplateBook, TemplateError, reference_code
 from services.responder.domain.tone import check_tone
 from shared.accounts import Account
 from shared.contracts import ActionKind, DecisionMade, PlannedAction
+from shared.contracts.actions import TEXT_KINDS
 
 DEFAULT_SITUATION: dict[ActionKind, str] = {
     "private_reply": "private_reply",

@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from shared.contracts.actions import TEXT_KINDS
+
 # category -> phrases; a phrase matches as whole words after normalisation (see _normalise).
 LEXICONS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "en": {
@@ -191,3 +193,26 @@ def check_tone(draft: str, *, humour_allowed: bool) -> ToneVerdict:
             for marker in _humour_markers(text)
         )
     return ToneVerdict(tuple(reasons))
+
+
+@dataclass(frozen=True)
+class EditRefusal:
+    """Why an agent's edited words may not be posted; `reasons` are the tone guard's."""
+
+    message: str
+    reasons: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.message}: {'; '.join(self.reasons)}" if self.reasons else self.message
+
+
+def edit_refusal(kind: str, text: str, *, humour_allowed: bool) -> EditRefusal | None:
+    """Edited words pass the same guard as templates (R13); None when they may be posted.
+
+    One check for both ways an agent edits a draft: the inbox's command and the drafts API."""
+    if kind not in TEXT_KINDS:
+        return EditRefusal(f"a {kind} action has no text to edit")
+    verdict = check_tone(text, humour_allowed=humour_allowed)
+    if verdict.accepted:
+        return None
+    return EditRefusal("the edited reply fails the tone guard", tuple(verdict.reasons))

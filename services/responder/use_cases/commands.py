@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.responder.adapters import outbox
 from services.responder.adapters.outbox import Outcome
-from services.responder.domain.model import TEXT_KINDS
-from services.responder.domain.tone import check_tone
+from services.responder.domain.tone import edit_refusal
 from services.responder.driver import ActionDriver
 from services.responder.events import Settled, ended, observe
 from shared.accounts import AccountDirectory
@@ -34,16 +33,6 @@ log = logging.getLogger(__name__)
 def unhide_id(hide_action_id: str) -> str:
     """Derived from the hide, so undoing it twice is one platform call."""
     return f"{hide_action_id}:unhide"
-
-
-def edit_refusal(row: ActionRow, text: str, humour: bool) -> str | None:
-    """Why an agent's edit may not be posted, or None when it passes the same guard as templates."""
-    if row.kind not in TEXT_KINDS:
-        return f"a {row.kind} action has no text to edit"
-    verdict = check_tone(text, humour_allowed=humour)
-    if verdict.accepted:
-        return None
-    return "the edited reply fails the tone guard: " + "; ".join(verdict.reasons)
 
 
 class CommandHandler:
@@ -118,7 +107,7 @@ class CommandHandler:
             return
         if command.text is not None:
             account = self._accounts.get(row.platform, row.account_id)  # type: ignore[arg-type]
-            refusal = edit_refusal(row, command.text, account.humour)
+            refusal = edit_refusal(row.kind, command.text, humour_allowed=account.humour)
             if refusal is not None:
                 row.detail = f"edit by {command.agent} refused, still awaiting approval: {refusal}"
                 log.info("%s: %s", row.action_id, row.detail, extra=extra)

@@ -12,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.responder.adapters import outbox
-from services.responder.domain.model import TEXT_KINDS
-from services.responder.domain.tone import check_tone
+from services.responder.domain.tone import edit_refusal
 from services.responder.driver import ActionDriver
 from services.responder.events import ended, observe
 from shared.accounts import AccountDirectory
@@ -135,13 +134,8 @@ def drafts_router(
 
 
 def _check_edit(row: ActionRow, text: str, accounts: AccountDirectory) -> None:
-    """Edited words pass the same tone guard as templates (R13); 422 says why not."""
-    if row.kind not in TEXT_KINDS:
-        raise HTTPException(422, f"a {row.kind} action has no text to edit")
+    """422 with the tone guard's reasons when the edited words may not be posted."""
     account = accounts.get(row.platform, row.account_id)  # type: ignore[arg-type]
-    verdict = check_tone(text, humour_allowed=account.humour)
-    if not verdict.accepted:
-        raise HTTPException(
-            422,
-            {"message": "the edited reply fails the tone guard", "reasons": list(verdict.reasons)},
-        )
+    refusal = edit_refusal(row.kind, text, humour_allowed=account.humour)
+    if refusal is not None:
+        raise HTTPException(422, {"message": refusal.message, "reasons": list(refusal.reasons)})

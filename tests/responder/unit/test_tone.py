@@ -13,6 +13,7 @@ from services.responder.domain.tone import (
     _HUMOUR_WORD_PATTERNS,
     HUMOUR_WORDS,
     check_tone,
+    edit_refusal,
 )
 
 CALM_EN = "Hi Jane, we are sorry about this. Please message us and we will help right away."
@@ -98,3 +99,15 @@ def test_the_one_pass_screens_find_every_draft_a_single_phrase_would(
     text = glue.join(words)
     for screen, patterns in _SCREENS:
         assert bool(screen.search(text)) == any(p.search(text) for p in patterns)
+
+
+def test_an_edit_is_refused_with_the_guards_reasons_or_for_a_kind_without_text() -> None:
+    assert edit_refusal("reply", "Das tut uns leid, wir kümmern uns.", humour_allowed=False) is None
+    refused = edit_refusal("reply", "Das ist leider selbst schuld.", humour_allowed=False)
+    assert refused is not None and refused.reasons
+    assert str(refused).startswith("the edited reply fails the tone guard: ")
+    hide = edit_refusal("hide", "anything", humour_allowed=False)
+    assert hide is not None and (hide.message, hide.reasons) == (
+        "a hide action has no text to edit",
+        (),
+    )
