@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
+from services.triage.adapters.unit_of_work import sql_units
 from services.triage.domain.classifier import LexiconClassifier
 from services.triage.domain.community import FOLLOW_UP_RULE
 from services.triage.domain.labelling import Labeller
@@ -55,7 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     handler = CommentsHandler(
         labeller=labeller,
         accounts=accounts,
-        sessions=sessions,
+        units=sql_units(sessions),
         publisher=runtime.publisher,
         names=runtime.names,
         timekeeper=timekeeper,
@@ -74,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     alerts = AlertsHandler(
         policy=labeller.policy,
         accounts=accounts,
-        sessions=sessions,
+        units=sql_units(sessions),
         publisher=runtime.publisher,
         names=runtime.names,
         timekeeper=timekeeper,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,7 +22,24 @@ from shared.contracts import Envelope
 from shared.db.models import SlaTimerRow
 from shared.streams.names import StreamNames
 
+if TYPE_CHECKING:
+    from services.triage.adapters.unit_of_work import TimerStore
+
 log = logging.getLogger(__name__)
+
+
+async def persist_timers(timers: TimerStore, book: TimerBook, now: datetime) -> list[SlaTimerRow]:
+    """The batch's cancellations, then its starts, inside the caller's unit of work."""
+    cancelled = await timers.cancel(book.cancellations(), now)
+    return cancelled + await timers.insert(book.starts(), now)
+
+
+class TimerAnnouncer(Protocol):
+    """What a use case needs after its commit: `Timekeeper`, or a test's in-memory fake."""
+
+    async def announce(
+        self, rows: Sequence[SlaTimerRow], extra: Iterable[tuple[str, Envelope]] = ()
+    ) -> None: ...
 
 
 class Timekeeper:
@@ -40,10 +58,8 @@ class Timekeeper:
 
     @staticmethod
     async def persist(session: AsyncSession, book: TimerBook, now: datetime) -> list[SlaTimerRow]:
-        """The batch's cancellations, then its starts, inside the caller's transaction."""
-        repo = TimerRepository(session)
-        cancelled = await repo.cancel(book.cancellations(), now)
-        return cancelled + await repo.insert(book.starts(), now)
+        """`persist_timers` for the use cases that hold a session rather than a unit of work."""
+        return await persist_timers(TimerRepository(session), book, now)
 
     async def announce(
         self, rows: Sequence[SlaTimerRow], extra: Iterable[tuple[str, Envelope]] = ()

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from shared.streams.codec import encode
+
+
+class Publisher(Protocol):
+    """What a use case needs to publish: the Redis publisher, or a test's in-memory fake."""
+
+    async def publish(self, items: Iterable[tuple[str, BaseModel]]) -> list[bytes]: ...
 
 
 class EventPublisher:

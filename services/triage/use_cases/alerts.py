@@ -15,10 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.triage.adapters.repository import TriageRepository
-from services.triage.adapters.timers import TimerRepository
+from services.triage.adapters.unit_of_work import UnitsOfWork
 from services.triage.domain.batch import TriageItem, TriageState
 from services.triage.domain.context import Decision, Exchange
 from services.triage.domain.exchange import exchange_changed, is_active
@@ -26,13 +23,13 @@ from services.triage.domain.ids import decision_id, planned_actions
 from services.triage.domain.labelling import Labelled
 from services.triage.domain.policy import Policy
 from services.triage.metrics import DECISIONS
-from services.triage.timekeeping import Timekeeper
+from services.triage.timekeeping import TimerAnnouncer, persist_timers
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
 from shared.contracts import DecisionMade, Envelope, EscalationAlert
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
-from shared.streams.publisher import EventPublisher
+from shared.streams.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -96,15 +93,15 @@ class AlertsHandler:
         *,
         policy: Policy,
         accounts: AccountDirectory,
-        sessions: async_sessionmaker[AsyncSession],
-        publisher: EventPublisher,
+        units: UnitsOfWork,
+        publisher: Publisher,
         names: StreamNames,
-        timekeeper: Timekeeper,
+        timekeeper: TimerAnnouncer,
         clock: Clock = utcnow,
     ) -> None:
         self._policy = policy
         self._accounts = accounts
-        self._sessions = sessions
+        self._units = units
         self._publisher = publisher
         self._names = names
         self._timekeeper = timekeeper
@@ -115,14 +112,14 @@ class AlertsHandler:
         alerts = list({d.event.event_id: d.event for d in batch}.values())
         ids = {a.event_id: decision_id(alert_key(a), self._policy.version) for a in alerts}
         made: dict[str, DecisionMade] = {}
-        async with self._sessions() as session:
-            repo = TriageRepository(session)
+        async with self._units() as uow:
+            repo = uow.store
             stored = await repo.stored_events(set(ids.values()))
             fresh = [a for a in alerts if ids[a.event_id] not in stored]
             # Redelivered alerts' threads too: their exchange states are republished.
             threads = {a.thread_id for a in alerts}
             state = TriageState(exchanges=await repo.exchanges(threads))
-            state.timers.pending = await TimerRepository(session).pending_by_thread(threads)
+            state.timers.pending = await uow.timers.pending_by_thread(threads)
             customers = {t: ex.customer_id for t, ex in state.exchanges.items()}
             latest = await repo.latest_customer_events(customers)
             for alert in fresh:
@@ -135,8 +132,8 @@ class AlertsHandler:
                     "rolling back so the batch is retried as a redelivery"
                 )
             await repo.save_exchanges(state.exchanges[t] for t in sorted(state.touched_threads))
-            timer_rows = await self._timekeeper.persist(session, state.timers, now)
-            await session.commit()
+            timer_rows = await persist_timers(uow.timers, state.timers, now)
+            await uow.commit()
         outgoing = {did: DecisionMade.model_validate(body) for did, body in stored.items()}
         outgoing.update(made)
         published: list[tuple[str, Envelope]] = [

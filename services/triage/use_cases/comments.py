@@ -16,23 +16,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.triage.adapters.repository import TriageRepository
-from services.triage.adapters.timers import TimerRepository
+from services.triage.adapters.unit_of_work import UnitOfWork, UnitsOfWork
 from services.triage.domain.batch import TriageItem, TriageState, author_key, decide_in_order
 from services.triage.domain.context import Decision
 from services.triage.domain.exchange import exchange_changed
 from services.triage.domain.ids import decision_id, planned_actions
 from services.triage.domain.labelling import Labelled, Labeller
 from services.triage.metrics import CLASSIFIED, DECISIONS
-from services.triage.timekeeping import Timekeeper
+from services.triage.timekeeping import TimerAnnouncer, persist_timers
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
 from shared.contracts import CommentReceived, DecisionMade, Envelope
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
-from shared.streams.publisher import EventPublisher
+from shared.streams.publisher import Publisher
 
 log = logging.getLogger(__name__)
 
@@ -88,17 +85,17 @@ class CommentsHandler:
         *,
         labeller: Labeller,
         accounts: AccountDirectory,
-        sessions: async_sessionmaker[AsyncSession],
-        publisher: EventPublisher,
+        units: UnitsOfWork,
+        publisher: Publisher,
         names: StreamNames,
-        timekeeper: Timekeeper,
+        timekeeper: TimerAnnouncer,
         clock: Clock = utcnow,
     ) -> None:
         self._timekeeper = timekeeper
         self._labeller = labeller
         self._policy = labeller.policy
         self._accounts = accounts
-        self._sessions = sessions
+        self._units = units
         self._publisher = publisher
         self._names = names
         self._clock = clock
@@ -107,23 +104,22 @@ class CommentsHandler:
         now = self._clock()
         events = [delivery.event for delivery in batch]
         ids = [decision_id(e.dedupe_key, self._policy.version) for e in events]
-        async with self._sessions() as session:
-            repo = TriageRepository(session)
-            stored = await repo.stored_events(set(ids))
+        async with self._units() as uow:
+            stored = await uow.store.stored_events(set(ids))
             fresh = _Batch([], [], {})
             for event, did in zip(events, ids, strict=True):
                 if did not in stored and did not in fresh.ids:
                     fresh.events.append(event)
                     fresh.ids.append(did)
-            state = await self._load(session, repo, fresh)
+            state = await self._load(uow, fresh)
             fresh.decisions = decide_in_order(self._policy, fresh.items, state, now=now)
             self._to_events(fresh, now)
-            await self._persist(repo, fresh, state, now)
-            timer_rows = await self._timekeeper.persist(session, state.timers, now)
-            await session.commit()
+            await self._persist(uow, fresh, state, now)
+            timer_rows = await persist_timers(uow.timers, state.timers, now)
+            await uow.commit()
             # Redelivered events' exchanges too, so a publish lost after a commit is healed.
             others = {e.comment.thread_id for e in events} - set(state.exchanges)
-            known = {**state.exchanges, **(await repo.exchanges(others) if stored else {})}
+            known = {**state.exchanges, **(await uow.store.exchanges(others) if stored else {})}
         outgoing: dict[str, DecisionMade] = {
             did: DecisionMade.model_validate(body) for did, body in stored.items()
         }
@@ -136,19 +132,17 @@ class CommentsHandler:
         await self._timekeeper.announce(timer_rows)
         self._observe(fresh, redelivered=len(stored))
 
-    async def _load(
-        self, session: AsyncSession, repo: TriageRepository, fresh: _Batch
-    ) -> TriageState:
+    async def _load(self, uow: UnitOfWork, fresh: _Batch) -> TriageState:
         """Classify the new events at once and load the state they are decided against."""
         comments = [e.comment for e in fresh.events]
         accounts = [self._accounts.get(c.platform, c.account_id) for c in comments]
         fresh.labelled = self._label(fresh.events, [a.language for a in accounts])
         threads = {c.thread_id for c in comments}
         state = TriageState(
-            exchanges=await repo.exchanges(threads),
-            authors=await repo.authors({author_key(c) for c in comments}),
+            exchanges=await uow.store.exchanges(threads),
+            authors=await uow.store.authors({author_key(c) for c in comments}),
         )
-        state.timers.pending = await TimerRepository(session).pending_by_thread(threads)
+        state.timers.pending = await uow.timers.pending_by_thread(threads)
         fresh.items = [
             TriageItem(e.comment, e.change, fresh.labelled.get(i), accounts[i], fresh.ids[i])
             for i, e in enumerate(fresh.events)
@@ -169,9 +163,10 @@ class CommentsHandler:
         return dict(zip(wanted, results, strict=True))
 
     async def _persist(
-        self, repo: TriageRepository, fresh: _Batch, state: TriageState, now: datetime
+        self, uow: UnitOfWork, fresh: _Batch, state: TriageState, now: datetime
     ) -> None:
         """Decisions first; state only if every one of them was new (else retry the batch)."""
+        repo = uow.store
         inserted = await repo.insert_decisions(list(fresh.made.values()), now)
         if inserted != set(fresh.made):
             raise RuntimeError(

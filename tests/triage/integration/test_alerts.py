@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.triage.adapters.unit_of_work import sql_units
 from services.triage.use_cases.alerts import AlertsHandler
 from services.triage.use_cases.comments import CommentsHandler
 from shared.accounts import AccountDirectory
@@ -54,7 +55,7 @@ async def test_an_alert_moves_the_exchange_private_once_and_a_redelivery_changes
     comments = CommentsHandler(
         labeller=labeller(),
         accounts=accounts,
-        sessions=sessions,
+        units=sql_units(sessions),
         publisher=publisher,
         names=names,
         timekeeper=keeper,
@@ -66,7 +67,7 @@ async def test_an_alert_moves_the_exchange_private_once_and_a_redelivery_changes
     alerts = AlertsHandler(
         policy=labeller().policy,
         accounts=accounts,
-        sessions=sessions,
+        units=sql_units(sessions),
         publisher=publisher,
         names=names,
         timekeeper=keeper,

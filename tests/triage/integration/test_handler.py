@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.triage.adapters.unit_of_work import sql_units
 from services.triage.bootstrap import create_app
 from services.triage.use_cases.comments import CommentsHandler
 from shared.accounts import AccountDirectory
@@ -52,7 +53,7 @@ def _handler(redis: Redis, engine: AsyncEngine, names: StreamNames) -> CommentsH
     return CommentsHandler(
         labeller=labeller(),
         accounts=AccountDirectory([], accept_unknown=True),
-        sessions=sessions,
+        units=sql_units(sessions),
         publisher=EventPublisher(redis, maxlen=10_000),
         names=names,
         timekeeper=timekeeper(redis, sessions, names),

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.triage.adapters.unit_of_work import sql_units
 from services.triage.use_cases.actions import RepliesHandler
 from services.triage.use_cases.comments import CommentsHandler
 from services.triage.use_cases.due_timers import LoopConfig, TimerLoop
@@ -57,7 +58,7 @@ def _triage(redis: Redis, engine: AsyncEngine, prefix: str, *accounts: Account) 
     handler = CommentsHandler(
         labeller=labeller(),
         accounts=directory,
-        sessions=sessions,
+        units=sql_units(sessions),
         publisher=EventPublisher(redis, maxlen=10_000),
         names=names,
         timekeeper=keeper,
