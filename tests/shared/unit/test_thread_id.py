@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
-from shared.contracts import Author, Comment, ThreadId
+from shared.contracts import Author, Comment, CommentReceived, ThreadId
 from shared.contracts.comments import is_top_level
+from shared.contracts.exchanges import ExchangeChanged
 
 
 def test_a_thread_id_formats_and_parses_back() -> None:
@@ -49,3 +51,38 @@ def test_a_comment_knows_whether_it_is_top_level() -> None:
 
     assert comment(None).is_top_level
     assert not comment("c1").is_top_level
+
+
+def _state(**extra: object) -> ExchangeChanged:
+    at = datetime(2026, 12, 3, tzinfo=UTC)
+    fields = {"occurred_at": at, "account_id": "a", "platform": "facebook", "state": "open"}
+    return ExchangeChanged.model_validate({**fields, "updated_at": at, **extra})
+
+
+def test_the_correlation_id_is_the_thread_filled_in_and_held_to_it() -> None:
+    assert _state(thread_id="facebook:1").correlation_id == "facebook:1"
+    with pytest.raises(ValidationError, match="is not the event's thread 'facebook:1'"):
+        _state(thread_id="facebook:1", correlation_id="facebook:2")
+
+
+def test_a_comment_event_correlates_with_its_comments_thread() -> None:
+    comment = Comment(
+        platform="facebook",
+        account_id="a",
+        comment_id="2",
+        post_id="p",
+        parent_id="1",
+        thread_id="facebook:1",
+        author=Author(id="u", name="U"),
+        text="t",
+        created_at=datetime(2026, 12, 3, tzinfo=UTC),
+    )
+    at = datetime(2026, 12, 3, tzinfo=UTC)
+    event = CommentReceived.model_validate(
+        {"occurred_at": at, "account_id": "a", "change": "created", "comment": comment}
+    )
+    assert event.correlation_id == "facebook:1"
+    with pytest.raises(ValidationError, match="is not the event's thread"):
+        CommentReceived(
+            occurred_at=at, correlation_id="x", account_id="a", change="created", comment=comment
+        )
