@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row
 
 from services.responder.adapters.outbox import Outcome
 from services.responder.metrics import ACTIONS
@@ -21,7 +24,7 @@ log = logging.getLogger(__name__)
 Settled = tuple[ActionRow, Outcome]
 
 
-def completed(row: ActionRow) -> ActionCompleted:
+def completed(row: Row[Any]) -> ActionCompleted:
     """The outcome of a settled row (`status` one of FINAL_STATUSES)."""
     when = row.completed_at or utcnow()
     return ActionCompleted(
@@ -41,7 +44,7 @@ def completed(row: ActionRow) -> ActionCompleted:
     )
 
 
-def changed(row: ActionRow) -> ActionChanged:
+def changed(row: Row[Any]) -> ActionChanged:
     """The whole row as committed, for reporting's read model of actions."""
     return ActionChanged(
         occurred_at=row.completed_at or row.approved_at or row.created_at,

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.responder.domain.model import ActionRequest
 from shared.db.models import ActionRow, table_of
+
+_ACTIONS = table_of(ActionRow)
 
 DRIVABLE = ("pending", "in_flight")
 
@@ -65,7 +68,7 @@ async def insert_pending(
         }
         for r in requests
     ]
-    stmt = insert(table_of(ActionRow)).on_conflict_do_nothing(index_elements=["action_id"])
+    stmt = insert(_ACTIONS).on_conflict_do_nothing(index_elements=["action_id"])
     await session.execute(stmt, values)
 
 
@@ -151,12 +154,15 @@ async def release(session: AsyncSession, claims: Sequence[Claim]) -> None:
     )
 
 
-async def rows(session: AsyncSession, action_ids: Sequence[str]) -> list[ActionRow]:
-    """The rows as committed, to publish what is stored (a redelivery republishes the same)."""
+async def rows(session: AsyncSession, action_ids: Sequence[str]) -> list[Row[Any]]:
+    """The rows as committed, to publish what is stored (a redelivery republishes the same).
+
+    Columns through Core, not ORM instances: this read runs once per batch on every path, and
+    building instances cost more than the query."""
     if not action_ids:
         return []
-    stmt = select(ActionRow).where(ActionRow.action_id.in_(action_ids))
-    return list((await session.scalars(stmt)).all())
+    stmt = select(*_ACTIONS.columns).where(_ACTIONS.c.action_id.in_(action_ids))
+    return list((await session.execute(stmt)).all())
 
 
 async def record(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
