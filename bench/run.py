@@ -377,6 +377,8 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
                         (names.comments, Group.REPORTING),
                         (names.decisions, Group.REPORTING),
                         (names.actions, Group.REPORTING),
+                        (names.action_states, Group.REPORTING),
+                        (names.exchanges, Group.REPORTING),
                     ],
                 ),
             ):
@@ -391,6 +393,8 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
                 (names.comments, str(Group.REPORTING)),
                 (names.decisions, str(Group.REPORTING)),
                 (names.actions, str(Group.REPORTING)),
+                (names.action_states, str(Group.REPORTING)),
+                (names.exchanges, str(Group.REPORTING)),
                 (names.actions, str(Group.TRIAGE)),
             ]
             before = await batch_totals(procs)
