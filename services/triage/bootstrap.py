@@ -62,10 +62,10 @@ def create_app(settings: Settings) -> FastAPI:
         timekeeper=timekeeper,
     )
     runtime.consume(runtime.names.comments, "comments", Group.TRIAGE, CommentReceived, handler)
-    replies = RepliesHandler(sessions=sessions, timekeeper=timekeeper, names=runtime.names)
+    replies = RepliesHandler(units=sql_units(sessions), timekeeper=timekeeper, names=runtime.names)
     runtime.consume(runtime.names.actions, "actions", Group.TRIAGE, ActionCompleted, replies)
     commands = CommandHandler(
-        sessions=sessions,
+        units=sql_units(sessions),
         accounts=accounts,
         timekeeper=timekeeper,
         names=runtime.names,

@@ -22,7 +22,7 @@ from services.triage.adapters.unit_of_work import TimerStore, TriageStore, Units
 from services.triage.domain.batch import AuthorKey
 from services.triage.domain.classification import LABELS, SENTIMENT, Classification
 from services.triage.domain.context import AuthorRecord, Exchange
-from services.triage.domain.timers import Timer
+from services.triage.domain.timers import Timer, TimerState
 from shared.contracts import DecisionMade, Envelope
 from shared.db.models import SlaTimerRow
 
@@ -49,6 +49,14 @@ class FakeStore:
 
     async def stored_events(self, decision_ids: Collection[str]) -> dict[str, dict[str, Any]]:
         return {d: self._db.decisions[d] for d in decision_ids if d in self._db.decisions}
+
+    async def opening_events(self, thread_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for event in self._db.decisions.values():  # in insertion order: the first wins
+            thread = event["comment"]["thread_id"]
+            if thread in thread_ids:
+                found.setdefault(thread, event)
+        return found
 
     async def latest_customer_events(
         self, customers: Mapping[str, str]
@@ -107,14 +115,36 @@ class FakeTimers:
             self._db.timers[t.timer_id] = t
         return [_row(t, now) for t in new]
 
-    async def cancel(self, reasons: Mapping[str, str], now: datetime) -> list[SlaTimerRow]:
+    async def pending_for_decisions(self, decision_ids: Collection[str]) -> list[Timer]:
+        return [
+            t
+            for t in self._db.timers.values()
+            if t.decision_id in decision_ids and t.state == "pending"
+        ]
+
+    async def threads_with_pending_sla(self, thread_ids: Collection[str]) -> set[str]:
+        return {
+            t.thread_id
+            for t in self._db.timers.values()
+            if t.thread_id in thread_ids and t.state == "pending" and t.kind == "sla"
+        }
+
+    async def _settle(
+        self, details: Mapping[str, str], state: TimerState, now: datetime
+    ) -> list[SlaTimerRow]:
         rows = []
-        for timer_id, reason in reasons.items():
+        for timer_id, detail in details.items():
             t = self._db.timers.get(timer_id)
             if t is not None and t.state == "pending":
-                self._db.timers[timer_id] = replace(t, state="cancelled")
-                rows.append(_row(self._db.timers[timer_id], now, detail=reason))
+                self._db.timers[timer_id] = replace(t, state=state)
+                rows.append(_row(self._db.timers[timer_id], now, detail=detail))
         return rows
+
+    async def cancel(self, reasons: Mapping[str, str], now: datetime) -> list[SlaTimerRow]:
+        return await self._settle(reasons, "cancelled", now)
+
+    async def meet(self, details: Mapping[str, str], now: datetime) -> list[SlaTimerRow]:
+        return await self._settle(details, "met", now)
 
 
 def _row(t: Timer, now: datetime, detail: str = "") -> SlaTimerRow:
@@ -169,7 +199,10 @@ class FakePublisher:
 
 @dataclass
 class FakeTimekeeper:
+    """Timer rows it was given, and the events that go out with them (into `publisher`)."""
+
     db: FakeDatabase
+    publisher: FakePublisher
     announced: list[SlaTimerRow] = field(default_factory=list)
     commits_seen: list[int] = field(default_factory=list)
 
@@ -178,6 +211,7 @@ class FakeTimekeeper:
     ) -> None:
         self.announced += rows
         self.commits_seen.append(self.db.commits)
+        self.publisher.published += list(extra)
 
 
 class FakeClassifier:

@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.triage.adapters.repository import TriageRepository
-from services.triage.adapters.timers import TimerRepository
+from services.triage.adapters.unit_of_work import UnitsOfWork
 from services.triage.domain.exchange import apply_reply, exchange_changed
 from services.triage.domain.timers import Timer, met_by_reply
-from services.triage.timekeeping import Timekeeper
+from services.triage.timekeeping import TimerAnnouncer
 from shared.clock import Clock, utcnow
 from shared.contracts import ActionCompleted
 from shared.contracts.actions import REPLY_KINDS
@@ -30,12 +27,12 @@ class RepliesHandler:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[AsyncSession],
-        timekeeper: Timekeeper,
+        units: UnitsOfWork,
+        timekeeper: TimerAnnouncer,
         names: StreamNames,
         clock: Clock = utcnow,
     ) -> None:
-        self._sessions = sessions
+        self._units = units
         self._timekeeper = timekeeper
         self._names = names
         self._clock = clock
@@ -45,17 +42,16 @@ class RepliesHandler:
         if not done:
             return
         now = self._clock()
-        async with self._sessions() as session:
-            timers = TimerRepository(session)
+        async with self._units() as uow:
+            timers = uow.timers
             pending = await timers.pending_for_decisions({a.decision_id for a in done})
             rows = await timers.meet(_met(done, pending), now)
             threads = {a.thread_id for a in done}
             waiting = await timers.threads_with_pending_sla(threads)
-            repo = TriageRepository(session)
-            exchanges = await repo.exchanges(threads - waiting)
+            exchanges = await uow.store.exchanges(threads - waiting)
             moved = [apply_reply(ex, now=now) for ex in exchanges.values()]
-            await repo.save_exchanges(m for m in moved if m != exchanges[m.thread_id])
-            await session.commit()
+            await uow.store.save_exchanges(m for m in moved if m != exchanges[m.thread_id])
+            await uow.commit()
         changes = [(self._names.exchanges, exchange_changed(m)) for m in moved]
         await self._timekeeper.announce(rows, changes)
 

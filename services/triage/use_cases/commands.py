@@ -12,19 +12,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.triage.adapters.repository import TriageRepository
-from services.triage.adapters.timers import TimerRepository
+from services.triage.adapters.unit_of_work import TimerStore, UnitsOfWork
 from services.triage.domain.agent import ExchangeCommand, apply_command, newly_resolved
 from services.triage.domain.context import Exchange
 from services.triage.domain.exchange import exchange_changed
 from services.triage.domain.ids import action_id
-from services.triage.timekeeping import Timekeeper
+from services.triage.timekeeping import TimerAnnouncer
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
 from shared.contracts import AgentCommand, DecisionMade, Envelope, PlannedAction
 from shared.contracts.commands import TRIAGE_COMMANDS
+from shared.db.models import SlaTimerRow
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
 
@@ -73,14 +71,14 @@ class CommandHandler:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[AsyncSession],
+        units: UnitsOfWork,
         accounts: AccountDirectory,
-        timekeeper: Timekeeper,
+        timekeeper: TimerAnnouncer,
         names: StreamNames,
         policy_version: str,
         clock: Clock = utcnow,
     ) -> None:
-        self._sessions = sessions
+        self._units = units
         self._accounts = accounts
         self._timekeeper = timekeeper
         self._names = names
@@ -93,16 +91,16 @@ class CommandHandler:
             return
         now = self._clock()
         threads = {c.thread_id for c in commands}
-        async with self._sessions() as session:
-            repo = TriageRepository(session)
+        async with self._units() as uow:
+            repo = uow.store
             exchanges = await repo.exchanges(threads)
             openings = await repo.opening_events(threads)
             stored = await repo.stored_events({command_decision_id(c) for c in commands})
             changed, resolved, made = self._apply(commands, exchanges, openings, stored, now)
             await repo.save_exchanges(changed.values())
             await repo.insert_decisions(made, now)
-            timer_rows = await self._cancel_clocks(session, resolved, now)
-            await session.commit()
+            timer_rows = await self._cancel_clocks(uow.timers, resolved, now)
+            await uow.commit()
         decisions = [DecisionMade.model_validate(e) for e in stored.values()] + made
         extra: list[tuple[str, Envelope]] = [(self._names.decisions, d) for d in decisions]
         extra += [(self._names.exchanges, exchange_changed(x)) for x in exchanges.values()]
@@ -157,12 +155,11 @@ class CommandHandler:
 
     @staticmethod
     async def _cancel_clocks(
-        session: AsyncSession, resolved: dict[str, str], now: datetime
-    ) -> list[Any]:
+        timers: TimerStore, resolved: dict[str, str], now: datetime
+    ) -> list[SlaTimerRow]:
         """A resolved exchange owes no first response any more: its pending clocks stop."""
         if not resolved:
             return []
-        timers = TimerRepository(session)
         pending = await timers.pending_by_thread(set(resolved))
         reasons = {t.timer_id: resolved[thread] for thread, ts in pending.items() for t in ts}
         return await timers.cancel(reasons, now)

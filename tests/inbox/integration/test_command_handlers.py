@@ -15,6 +15,7 @@ from services.responder.use_cases.commands import CommandHandler as ResponderCom
 from services.responder.use_cases.commands import unhide_id
 from services.triage.adapters.repository import TriageRepository
 from services.triage.adapters.timer_index import TimerIndex
+from services.triage.adapters.unit_of_work import sql_units
 from services.triage.domain.context import Exchange
 from services.triage.timekeeping import Timekeeper
 from services.triage.use_cases.commands import CommandHandler as TriageCommands
@@ -223,7 +224,7 @@ async def _triage(
         accept_unknown=False,
     )
     return TriageCommands(
-        sessions=sessions,
+        units=sql_units(sessions),
         accounts=directory,
         timekeeper=Timekeeper(sessions=sessions, index=index, names=names),
         names=names,

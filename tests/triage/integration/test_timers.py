@@ -74,7 +74,7 @@ def _triage(redis: Redis, engine: AsyncEngine, prefix: str, *accounts: Account) 
         clock=lambda: clock[0],
     )
     replies = RepliesHandler(
-        sessions=sessions, timekeeper=keeper, names=names, clock=lambda: clock[0]
+        units=sql_units(sessions), timekeeper=keeper, names=names, clock=lambda: clock[0]
     )
     return Triage(handler, replies, loop, names, clock)
 

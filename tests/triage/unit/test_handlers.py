@@ -13,10 +13,12 @@ import pytest
 
 from services.triage.domain.ids import decision_id
 from services.triage.domain.labelling import Labeller
+from services.triage.use_cases.actions import RepliesHandler
 from services.triage.use_cases.alerts import AlertsHandler
+from services.triage.use_cases.commands import CommandHandler
 from services.triage.use_cases.comments import CommentsHandler
 from shared.accounts import AccountDirectory
-from shared.contracts import CommentReceived, DecisionMade
+from shared.contracts import ActionCompleted, AgentCommand, CommentReceived, DecisionMade
 from shared.contracts.exchanges import ExchangeChanged
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
@@ -40,7 +42,7 @@ class Rig:
     def __init__(self, scores: dict[str, dict[str, float]] | None = None) -> None:
         self.db = FakeDatabase()
         self.publisher = FakePublisher(self.db)
-        self.timekeeper = FakeTimekeeper(self.db)
+        self.timekeeper = FakeTimekeeper(self.db, self.publisher)
         accounts = AccountDirectory([account()], accept_unknown=False)
         self.comments = CommentsHandler(
             labeller=Labeller(FakeClassifier(scores or SCORES), policy()),
@@ -58,6 +60,18 @@ class Rig:
             publisher=self.publisher,
             names=NAMES,
             timekeeper=self.timekeeper,
+            clock=lambda: NOW,
+        )
+
+        self.replies = RepliesHandler(
+            units=self.db.units(), timekeeper=self.timekeeper, names=NAMES, clock=lambda: NOW
+        )
+        self.commands = CommandHandler(
+            units=self.db.units(),
+            accounts=accounts,
+            timekeeper=self.timekeeper,
+            names=NAMES,
+            policy_version=policy().version,
             clock=lambda: NOW,
         )
 
@@ -137,3 +151,52 @@ async def test_an_alert_moves_the_exchange_private_once() -> None:
     ex = rig.db.exchanges["facebook:c1"]
     assert ex.escalated_at == NOW and ex.risk_score == warning.score
     assert rig.db.commits == 3 and rig.publisher.commits_seen == [1, 2, 3]
+
+
+def _reply_done(d: DecisionMade) -> ActionCompleted:
+    reply = next(a for a in d.actions if a.kind == "reply")
+    return ActionCompleted(
+        occurred_at=NOW,
+        correlation_id=d.comment.thread_id,
+        account_id=d.comment.account_id,
+        action_id=reply.action_id,
+        decision_id=d.decision_id,
+        kind="reply",
+        platform=d.comment.platform,
+        comment_id=d.comment.comment_id,
+        thread_id=d.comment.thread_id,
+        status="done",
+        performed_at=NOW,
+    )
+
+
+async def test_a_reply_done_meets_the_clock_and_the_exchange_awaits_the_customer() -> None:
+    rig = Rig()
+    await rig.comments(_batch(received(comment(COMPLAINT, comment_id="c1"))))
+    [decided] = rig.decisions()
+    await rig.replies([Delivery("5-0", _reply_done(decided))])
+    assert rig.db.commits == 2 and rig.timekeeper.commits_seen == [1, 2]
+    [timer] = rig.db.timers.values()
+    assert timer.state == "met" and rig.timekeeper.announced[-1].state == "met"
+    assert rig.db.exchanges["facebook:c1"].state == "awaiting_customer"
+
+
+async def test_an_agent_resolving_stops_the_clock_and_asks_for_deletion_once() -> None:
+    rig = Rig()
+    await rig.comments(_batch(received(comment(COMPLAINT, comment_id="c1"))))
+    resolve = AgentCommand(
+        occurred_at=NOW,
+        correlation_id="facebook:c1",
+        account_id="1001",
+        kind="resolve",
+        thread_id="facebook:c1",
+        agent="anna",
+    )
+    await rig.commands([Delivery("7-0", resolve)])
+    await rig.commands([Delivery("7-0", resolve, attempt=2)])
+    assert rig.db.exchanges["facebook:c1"].state == "resolved"
+    [timer] = rig.db.timers.values()
+    assert timer.state == "cancelled"
+    asks = [d for d in rig.decisions() if d.rule_id.startswith("R12")]
+    assert len(asks) == 2 and asks[0] == asks[1]  # decided once, republished on redelivery
+    assert len([d for d in rig.db.decisions.values() if d["rule_id"].startswith("R12")]) == 1
