@@ -119,6 +119,12 @@ class Settings(BaseSettings):
 
     # --- reporting ------------------------------------------------------------------------------
     reporting_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    """Machines' keys, each `role:label:secret` (role agent|supervisor|admin); a bare secret is
+    an admin key, as before roles existed."""
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=30, ge=1)
+    login_throttle_window_s: int = Field(default=900, ge=1)
+    """Failed inbox sign-ins allowed per account / per client address within the window."""
     inbox_session_secret: SecretStr | None = None
     """Signs the inbox's session cookies; unset means a random one per process (logins end on
     restart, and several reporting processes need the same value)."""

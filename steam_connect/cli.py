@@ -1,4 +1,5 @@
-"""The `steam-connect` command: migrate, run the stack, replay comments, classify, dead letters."""
+"""The `steam-connect` command: migrate, run the stack, replay comments, classify, dead letters,
+agents' accounts and their label corrections."""
 
 from __future__ import annotations
 
@@ -153,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("--all", action="store_true", help="replay: every entry")
     dead.add_argument("--json", action="store_true", help="list: one JSON object per line")
     dead.set_defaults(func=cmd_dlq)
+    from steam_connect.people import add_parsers
+
+    add_parsers(sub)
     return parser
 
 

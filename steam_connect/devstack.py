@@ -111,6 +111,39 @@ def find_postgres(settings: Settings, stack: Stack, layout: Layout) -> str:
     return url
 
 
+def ensure_inbox_admin(database_url: str, layout: Layout) -> None:
+    """A fresh local stack gets one admin account, so the inbox can be tried at once.
+
+    The password goes to a file only its owner may read, never to the console or a log.
+    """
+    from services.reporting.adapters.people import People
+    from shared.db.session import make_engine, make_sessionmaker
+    from steam_connect.people import operator
+
+    secret_file = layout.state / "inbox-admin-password"
+
+    async def ensure() -> bool:
+        engine = make_engine(database_url)
+        try:
+            people = People(make_sessionmaker(engine))
+            if await people.accounts():
+                return False
+            password = secrets.token_urlsafe(15)
+            secret_file.parent.mkdir(parents=True, exist_ok=True)
+            secret_file.touch(mode=0o600)
+            secret_file.write_text(password + "\n", encoding="utf-8")
+            await people.add(operator(), "admin", "admin", password)
+            return True
+        finally:
+            await engine.dispose()
+
+    if asyncio.run(ensure()):
+        say(f"inbox: created the account 'admin'; its password is in {secret_file}")
+    elif secret_file.exists():
+        say(f"inbox: sign in as 'admin' (password in {secret_file}) or an agent of yours")
+    say("inbox: add people with `steam-connect agents add NAME --role agent|supervisor|admin`")
+
+
 def first_key(keys: list[Any], fallback: str) -> str:
     return str(keys[0].get_secret_value()) if keys else fallback
 
@@ -270,6 +303,7 @@ def serve_stack(
     """Servers, migrations, services, optional replay; then watch until stopped."""
     redis_url = find_redis(settings, stack, layout)
     env = child_env(settings, layout, redis_url, find_postgres(settings, stack, layout))
+    ensure_inbox_admin(env["DATABASE_URL"], layout)
     start_services(settings, env, stack, layout)
     ingest_url = f"http://127.0.0.1:{settings.ingest_port}"
     say(f"ingest API key: {env['INGEST_API_KEYS']}")

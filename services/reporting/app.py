@@ -1,29 +1,31 @@
-"""The read API: exchange timelines and comment stories, behind bearer-key authentication."""
+"""The read API: exchange timelines and comment stories, behind a key or an inbox session."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import SecretStr
 
 from services.reporting.adapters.queries import HistoryQueries
 from services.reporting.domain.comment_view import build_comment_view
 from services.reporting.domain.timeline import StoredEventInvalid, build_thread_view
 from services.reporting.domain.views import CommentView, ErrorView, ThreadView
 from shared.contracts.comments import Platform
-from shared.http_auth import bearer_auth
+from shared.people import Principal
 
 log = logging.getLogger(__name__)
 
 
-def history_router(queries: HistoryQueries, keys: Sequence[SecretStr]) -> APIRouter:
-    """The `/v1` routes; every one needs a key (health and metrics live outside this router)."""
+PrincipalDependency = Callable[..., Awaitable[Principal]]
+
+
+def history_router(queries: HistoryQueries, principal: PrincipalDependency) -> APIRouter:
+    """The `/v1` routes; every one needs a key or a session (health and metrics live outside)."""
     router = APIRouter(
         prefix="/v1",
-        dependencies=[Depends(bearer_auth(keys, "REPORTING_API_KEYS"))],
+        dependencies=[Depends(principal)],
         responses={401: {"model": ErrorView}, 404: {"model": ErrorView}},
     )
 
@@ -47,7 +49,9 @@ def history_router(queries: HistoryQueries, keys: Sequence[SecretStr]) -> APIRou
     async def get_comment(platform: Platform, comment_id: str) -> CommentView:
         """One comment, how it was classified, the latest decision and every action taken."""
         r = await queries.comment(platform, comment_id)
-        view = build_comment_view(platform, comment_id, r.comment, r.events, r.decisions, r.actions)
+        view = build_comment_view(
+            platform, comment_id, r.comment, r.events, r.decisions, r.actions, r.corrections
+        )
         if view is None:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"unknown comment {platform}:{comment_id}"
@@ -66,15 +70,11 @@ async def _stored_event_invalid(request: Request, exc: Exception) -> JSONRespons
 def install_routes(
     app: FastAPI,
     queries: HistoryQueries,
-    keys: Sequence[SecretStr],
+    principal: PrincipalDependency,
     extra: Sequence[APIRouter] = (),
 ) -> None:
-    """The history routes plus any further `/v1` routers, all behind the same keys."""
-    if not keys:
-        log.warning("REPORTING_API_KEYS is empty: every /v1 request will be refused")
-    app.include_router(history_router(queries, keys))
+    """The history routes plus any further `/v1` routers, all behind the same check."""
+    app.include_router(history_router(queries, principal))
     for router in extra:
-        app.include_router(
-            router, prefix="/v1", dependencies=[Depends(bearer_auth(keys, "REPORTING_API_KEYS"))]
-        )
+        app.include_router(router, prefix="/v1", dependencies=[Depends(principal)])
     app.add_exception_handler(StoredEventInvalid, _stored_event_invalid)

@@ -9,20 +9,33 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.reporting.access import Access
+from services.reporting.adapters.people import People
 from services.reporting.adapters.queries import HistoryQueries
 from services.reporting.adapters.reports import ReportQueries
 from services.reporting.app import install_routes
 from services.reporting.domain.business_time import Calendar
 from services.reporting.domain.reports import CalendarLookup
 from services.reporting.domain.summary import RiskConfig
-from services.reporting.inbox.wiring import add_inbox
+from services.reporting.inbox.wiring import add_inbox, build_signer
 from services.reporting.metrics import OPEN_BY_RISK
 from services.reporting.use_cases.action_states import ActionStatesHandler
 from services.reporting.use_cases.actions import ActionHandler
+from services.reporting.use_cases.assignments import Assignments
+from services.reporting.use_cases.canned_replies import CannedReplies
 from services.reporting.use_cases.comments import CommentHistoryHandler
+from services.reporting.use_cases.corrections import Corrections
 from services.reporting.use_cases.decisions import DecisionHandler
+from services.reporting.use_cases.exchange_commands import ExchangeCommands
 from services.reporting.use_cases.exchanges import ExchangeStatesHandler
 from services.reporting.use_cases.http_reports import reports_router
+from services.reporting.use_cases.http_workspace import (
+    Workspace,
+    install_workspace_errors,
+    workspace_router,
+)
+from services.reporting.use_cases.manual_actions import ManualActions
+from services.reporting.use_cases.police_reports import PoliceReports
 from services.reporting.use_cases.timers import TimerHandler
 from shared.accounts import AccountDirectory
 from shared.contracts import (
@@ -37,6 +50,7 @@ from shared.contracts.exchanges import ExchangeChanged
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.metrics import STREAM_STATS, read_stream_stats
+from shared.people import parse_api_keys
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings
 from shared.streams.names import Group
@@ -86,6 +100,24 @@ def _register(runtime: ServiceRuntime, sessions: async_sessionmaker[AsyncSession
     runtime.consume(names.exchanges, "exchanges", g, ExchangeChanged, states)
 
 
+def build_workspace(
+    runtime: ServiceRuntime,
+    sessions: async_sessionmaker[AsyncSession],
+    people: People,
+    directory: AccountDirectory,
+) -> Workspace:
+    pub, names = runtime.publisher, runtime.names
+    return Workspace(
+        actions=ManualActions(sessions, pub, names, directory),
+        police=PoliceReports(sessions, pub, names),
+        assignments=Assignments(sessions, people),
+        corrections=Corrections(sessions),
+        people=people,
+        canned=CannedReplies(sessions),
+        states=ExchangeCommands(sessions, pub, names),
+    )
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Wires consumers for every stream reporting reads, the refresh loop, and the read API."""
     engine = make_engine(settings.database_url)
@@ -99,8 +131,17 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app = runtime.build_app("Steam-Connect reporting")
     router = reports_router(reports, calendars_from(directory), settings.risk_alert_threshold)
-    install_routes(app, HistoryQueries(sessions), settings.reporting_api_keys, [router])
-    add_inbox(app, runtime, sessions)
+    people = People(sessions)
+    access = Access(parse_api_keys(settings.reporting_api_keys), build_signer(settings), people)
+    if not access.keys:
+        log.info("REPORTING_API_KEYS is empty: /v1 answers signed-in agents only")
+    principal = access.dependency()
+    workspace = build_workspace(runtime, sessions, people, directory)
+    install_routes(
+        app, HistoryQueries(sessions), principal, [router, workspace_router(workspace, principal)]
+    )
+    install_workspace_errors(app)
+    add_inbox(app, runtime, sessions, access, workspace, directory)
     return app
 
 

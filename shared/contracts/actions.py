@@ -16,6 +16,7 @@ ActionKind = Literal[
     "unhide",
     "delete",
     "block_author",
+    "unblock_author",
     "report_to_platform",
     "preserve_evidence",
     "flag_for_human",

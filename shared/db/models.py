@@ -350,6 +350,125 @@ class ReportingTimerEventRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class ReportingAgentRow(Base):
+    """A person who works the inbox: name, role, argon2 password hash. Writer: reporting.
+
+    `session_epoch` goes up on a password reset or disable, which ends every session signed
+    with the previous epoch without a server-side session store.
+    """
+
+    __tablename__ = "reporting_agents"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReportingAuditRow(Base):
+    """Every action a person or API key took, append-only: who, when, what, before/after.
+
+    Writer: reporting (the only service people talk to).
+    """
+
+    __tablename__ = "reporting_audit"
+    __table_args__ = (Index("ix_reporting_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    thread_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    target: Mapped[str | None] = mapped_column(String(300))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+
+class ReportingAssignmentRow(Base):
+    """Who works an exchange now (one row per assigned exchange). Writer: reporting."""
+
+    __tablename__ = "reporting_assignments"
+
+    thread_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(100), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime]
+
+
+class ReportingNoteRow(Base):
+    """An internal note on an exchange: never sent to the platform. Writer: reporting."""
+
+    __tablename__ = "reporting_notes"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    thread_id: Mapped[str] = mapped_column(String(300), index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class ReportingPoliceDecisionRow(Base):
+    """A supervisor's decision on a threat: reported (with the case reference) or not (why).
+
+    Writer: reporting. Part of the evidence export; recording it closes the case.
+    """
+
+    __tablename__ = "reporting_police_decisions"
+
+    thread_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    reported: Mapped[bool] = mapped_column(Boolean)
+    case_ref: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime]
+
+
+class ReportingCorrectionRow(Base):
+    """An agent's correction of a comment's labels, append-only: the classifier's feedback.
+
+    Writer: reporting. `source` says whether a person typed it or an action implied it (undoing
+    a hide is the correction "not abuse").
+    """
+
+    __tablename__ = "reporting_corrections"
+    __table_args__ = (
+        Index("ix_reporting_corrections_comment", "platform", "comment_id"),
+        Index("ix_reporting_corrections_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    comment_id: Mapped[str] = mapped_column(String(300))
+    account_id: Mapped[str] = mapped_column(String(200))
+    thread_id: Mapped[str] = mapped_column(String(300))
+    labels: Mapped[list[Any]]
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="agent")
+    corrected_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+
+
+class ReportingCannedReplyRow(Base):
+    """A saved reply per account (or `*` for all) and language, with variables. Writer:
+    reporting (admins edit them in the inbox)."""
+
+    __tablename__ = "reporting_canned_replies"
+    __table_args__ = (Index("ix_reporting_canned_account_lang", "account_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
+
+
 TABLE_OWNERS: dict[str, str] = {
     CommentRow.__tablename__: "reporting",
     CommentEventRow.__tablename__: "reporting",
@@ -364,6 +483,13 @@ TABLE_OWNERS: dict[str, str] = {
     ReportingDecisionRow.__tablename__: "reporting",
     ReportingMessageRow.__tablename__: "reporting",
     ReportingTimerEventRow.__tablename__: "reporting",
+    ReportingAgentRow.__tablename__: "reporting",
+    ReportingAuditRow.__tablename__: "reporting",
+    ReportingAssignmentRow.__tablename__: "reporting",
+    ReportingNoteRow.__tablename__: "reporting",
+    ReportingPoliceDecisionRow.__tablename__: "reporting",
+    ReportingCorrectionRow.__tablename__: "reporting",
+    ReportingCannedReplyRow.__tablename__: "reporting",
 }
 """The one service that reads and writes each table (ARCHITECTURE.md: what others know of it
 arrives as events). `tests/architecture/test_table_ownership.py` holds the code to it."""

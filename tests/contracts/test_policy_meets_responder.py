@@ -9,9 +9,12 @@ from __future__ import annotations
 from services.responder.domain.plan import DEFAULT_SITUATION
 from services.responder.domain.templates import TemplateBook
 from services.triage.domain.policy_loader import load_policy
+from shared.contracts.commands import MANUAL_ACTIONS
 from shared.settings import Settings
 
 TEXT_ACTIONS = {"reply", "private_reply", "request_deletion", "await_community"}
+AGENT_ONLY_ACTIONS = {"unblock_author"}
+"""Kinds a person takes by hand: triage's policy never plans them."""
 
 
 def _situations_the_policy_can_ask_for() -> set[str]:
@@ -42,3 +45,12 @@ def test_every_reply_situation_in_the_policy_has_templates_in_every_language() -
         if (language, situation) not in shipped
     ]
     assert missing == []
+
+
+def test_the_policy_never_plans_an_action_only_an_agent_takes() -> None:
+    policy = load_policy(Settings(_env_file=None).policy_file)
+    planned = {a.kind for rule in policy.rules for a in rule.actions}
+    planned |= set(policy.settings.moderation_actions)
+    assert "block_author" in planned
+    assert planned & AGENT_ONLY_ACTIONS == set()
+    assert AGENT_ONLY_ACTIONS <= set(MANUAL_ACTIONS.values()), "an agent can take each by hand"

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.domain.records import (
     ActionRecord,
     CommentEventRecord,
     CommentRecord,
+    CorrectionRecord,
     DecisionRecord,
     TimerRecord,
 )
+from services.reporting.domain.requesters import requested_by, requesters
+from shared.contracts.commands import MANUAL_PREFIX
 from shared.db.models import (
     CommentEventRow,
     CommentRow,
     ReportingActionRow,
+    ReportingAuditRow,
+    ReportingCorrectionRow,
     ReportingDecisionRow,
     ReportingTimerEventRow,
 )
@@ -38,6 +44,13 @@ class CommentRecords:
     events: list[CommentEventRecord]
     decisions: list[DecisionRecord]
     actions: list[ActionRecord]
+    corrections: list[CorrectionRecord] = field(default_factory=list)
+
+
+def _correction(r: ReportingCorrectionRow) -> CorrectionRecord:
+    return CorrectionRecord(
+        labels=tuple(r.labels), note=r.note, source=r.source, corrected_by=r.corrected_by, at=r.at
+    )
 
 
 def _comment(r: CommentRow) -> CommentRecord:
@@ -89,7 +102,7 @@ def _decision(r: ReportingDecisionRow) -> DecisionRecord:
     )
 
 
-def _action(r: ReportingActionRow) -> ActionRecord:
+def _action(r: ReportingActionRow, by: Mapping[str, str] | None = None) -> ActionRecord:
     return ActionRecord(
         action_id=r.action_id,
         decision_id=r.decision_id,
@@ -104,6 +117,7 @@ def _action(r: ReportingActionRow) -> ActionRecord:
         platform_ref=r.platform_ref,
         created_at=r.created_at,
         completed_at=r.completed_at,
+        requested_by=requested_by(by or {}, r.action_id, r.decision_id),
     )
 
 
@@ -143,11 +157,20 @@ class HistoryQueries:
             timers = await s.scalars(
                 select(ReportingTimerEventRow).where(ReportingTimerEventRow.thread_id == thread_id)
             )
+            audit = await s.execute(
+                select(
+                    ReportingAuditRow.actor,
+                    ReportingAuditRow.action,
+                    ReportingAuditRow.target,
+                    ReportingAuditRow.after,
+                ).where(ReportingAuditRow.thread_id == thread_id)
+            )
+            by = requesters([(a, act, t, after) for a, act, t, after in audit.all()])
             return ThreadRecords(
                 comments=[_comment(r) for r in comments],
                 events=[_event(r) for r in events],
                 decisions=[_decision(r) for r in decisions],
-                actions=[_action(r) for r in actions],
+                actions=[_action(r, by) for r in actions],
                 timers=[_timer(r) for r in timers],
             )
 
@@ -176,11 +199,38 @@ class HistoryQueries:
                 )
             )
             actions = await s.scalars(
-                select(ReportingActionRow).where(ReportingActionRow.decision_id.in_(decision_ids))
+                select(ReportingActionRow).where(
+                    or_(
+                        ReportingActionRow.decision_id.in_(decision_ids),
+                        and_(
+                            ReportingActionRow.platform == platform,
+                            ReportingActionRow.comment_id == comment_id,
+                            ReportingActionRow.decision_id.startswith(MANUAL_PREFIX),
+                        ),
+                    )
+                )
             )
+            corrections = await s.scalars(
+                select(ReportingCorrectionRow)
+                .where(
+                    ReportingCorrectionRow.platform == platform,
+                    ReportingCorrectionRow.comment_id == comment_id,
+                )
+                .order_by(ReportingCorrectionRow.id)
+            )
+            audit = await s.execute(
+                select(
+                    ReportingAuditRow.actor,
+                    ReportingAuditRow.action,
+                    ReportingAuditRow.target,
+                    ReportingAuditRow.after,
+                ).where(ReportingAuditRow.target == comment_id)
+            )
+            by = requesters([(a, act, t, after) for a, act, t, after in audit.all()])
             return CommentRecords(
                 comment=_comment(row) if row is not None else None,
                 events=[_event(r) for r in events],
                 decisions=[_decision(r) for r in decisions],
-                actions=[_action(r) for r in actions],
+                actions=[_action(r, by) for r in actions],
+                corrections=[_correction(r) for r in corrections],
             )

@@ -8,6 +8,7 @@ from services.reporting.domain.records import (
     ActionRecord,
     CommentEventRecord,
     CommentRecord,
+    CorrectionRecord,
     DecisionRecord,
 )
 from services.reporting.domain.timeline import (
@@ -19,6 +20,7 @@ from services.reporting.domain.timeline import (
 from services.reporting.domain.views import (
     ActionView,
     CommentView,
+    CorrectionNoteView,
     DecisionView,
     MessageView,
     PlannedActionView,
@@ -58,6 +60,7 @@ def build_comment_view(
     events: Sequence[CommentEventRecord],
     decisions: Sequence[DecisionRecord],
     actions: Sequence[ActionRecord],
+    corrections: Sequence[CorrectionRecord] = (),
 ) -> CommentView | None:
     """One comment with its latest decision and all actions; None when neither is stored."""
     latest = latest_decision(decisions)
@@ -80,5 +83,15 @@ def build_comment_view(
         decision=_decision_view(latest) if latest else None,
         actions=[
             _action_view(a) for a in sorted(actions, key=lambda a: (a.created_at, a.action_id))
+        ],
+        corrections=[
+            CorrectionNoteView(
+                labels=list(c.labels),
+                note=c.note,
+                source=c.source,
+                corrected_by=c.corrected_by,
+                at=c.at,
+            )
+            for c in corrections
         ],
     )

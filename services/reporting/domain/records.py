@@ -76,6 +76,8 @@ class ActionRecord:
     platform_ref: str | None
     created_at: datetime
     completed_at: datetime | None
+    requested_by: str | None = None
+    """The person or key who asked for it by hand (approved, undid, wrote), from the audit log."""
 
 
 @dataclass(frozen=True)
@@ -91,3 +93,14 @@ class TimerRecord:
     due_at: datetime
     occurred_at: datetime
     detail: str
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    """An agent's correction of a comment's labels (`not:x` denies x)."""
+
+    labels: tuple[str, ...]
+    note: str
+    source: str
+    corrected_by: str
+    at: datetime

@@ -98,13 +98,17 @@ def fold_messages(
     )
     last = ordered[-1]
     newer = last.at >= s.last_customer_at
+    restarted = newer and sla_due is not None and sla_due != s.sla_due_at
     return replace(
         s,
         category=(last.category or s.category) if newer else s.category,
         first_message_at=min(s.first_message_at, first.at),
         last_customer_at=max(s.last_customer_at, last.at),
         last_activity_at=max(s.last_activity_at, last.at),
-        sla_due_at=sla_due if newer and sla_due is not None else s.sla_due_at,
+        sla_due_at=sla_due if restarted else s.sla_due_at,
+        # The stored state belongs to the clock that set it: a new deadline (R4) starts afresh,
+        # or the old clock's `met` would hide the new one's breach.
+        sla_state="started" if restarted else s.sla_state,
         messages=s.messages + len(new),
     )
 

@@ -183,6 +183,7 @@ def _action_entry(a: ActionRecord) -> ActionEntry:
         detail=a.detail,
         text=a.text,
         platform_ref=a.platform_ref,
+        requested_by=a.requested_by,
     )
 
 

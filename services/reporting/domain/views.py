@@ -97,6 +97,8 @@ class ActionEntry(View):
     detail: str
     text: str | None
     platform_ref: str | None
+    requested_by: str | None = None
+    """The person (or API key) who asked for this action by hand; None for the policy's own."""
 
 
 class SlaEntry(View):
@@ -154,6 +156,15 @@ class ActionView(View):
     completed_at: datetime | None
 
 
+class CorrectionNoteView(View):
+    labels: list[str]
+    note: str
+    source: str
+    """`agent` (typed by a person) or `unhide` (a hide undone: "not abuse")."""
+    corrected_by: str
+    at: datetime
+
+
 class CommentView(View):
     platform: str
     comment_id: str
@@ -165,7 +176,9 @@ class CommentView(View):
     decision: DecisionView | None
     """The latest decision about this comment (an edit is decided again)."""
     actions: list[ActionView]
-    """Actions of every decision about this comment, oldest first."""
+    """Actions of every decision about this comment and those taken on it by hand, oldest first."""
+    corrections: list[CorrectionNoteView] = []
+    """Agents' corrections of the labels, oldest first (`not:x` denies x)."""
 
 
 class ErrorView(View):

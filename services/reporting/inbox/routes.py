@@ -17,29 +17,33 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
-from services.reporting.domain.timeline import build_thread_view
+from services.reporting.adapters.people import audit
 from services.reporting.inbox.i18n import LANGUAGES
 from services.reporting.inbox.live import event_stream
 from services.reporting.inbox.queries import QueueQuery, evidence_export
 from services.reporting.inbox.session import COOKIE, MAX_AGE_S
+from services.reporting.inbox.thread_page import thread_context
 from services.reporting.inbox.web import (
     HERE,
     LANG_COOKIE,
     PREFIX,
     Inbox,
     LoginRequired,
-    agent_session,
     check_csrf,
     render,
     secure_cookie,
+    signed_in,
     to_login,
+)
+from services.reporting.inbox.workspace_routes import (
+    admin_routes,
+    bulk_routes,
+    workspace_routes,
 )
 from shared.clock import utcnow
 from shared.contracts import AgentCommand
-from shared.contracts.actions import TEXT_KINDS
 from shared.contracts.alerts import RISK_BANDS
 from shared.db.models import ReportingActionRow
-from shared.http_auth import key_matches
 
 log = logging.getLogger(__name__)
 PRE_COOKIE = "sc_inbox_pre"
@@ -62,35 +66,48 @@ def login_routes(inbox: Inbox, router: APIRouter) -> None:
     @router.post("/login")
     async def login(
         request: Request,
-        api_key: Annotated[str, Form()],
         agent: Annotated[str, Form(max_length=200)],
+        password: Annotated[str, Form(max_length=1_000)],
         pre: Annotated[str | None, Form()] = None,
     ) -> Response:
+        """Name and password; failures are throttled per account and per address (Redis)."""
         cookie = request.cookies.get(PRE_COOKIE)
         if not cookie or not pre or not secrets.compare_digest(cookie, pre):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "login form expired: reload it")
-        if not key_matches(api_key, inbox.keys):
-            log.warning("inbox login refused for %r: key is not one of REPORTING_API_KEYS", agent)
+        address = request.client.host if request.client else "unknown"
+        throttled = await inbox.throttle.check(agent, address)
+        if throttled is not None:
+            log.warning("inbox sign-in throttled (%s)", throttled.scope)
+            context = {"pre": pre, "failed": False, "throttled": throttled.message()}
+            response = render(inbox, request, "login.html", context, status_code=429)
+            response.headers["Retry-After"] = str(throttled.retry_after_s)
+            return response
+        account = await inbox.people.authenticate(agent, password)
+        if account is None:
+            await inbox.throttle.failed(agent, address)
+            log.warning("inbox sign-in refused: unknown name, wrong password or disabled account")
             return _redirect(f"{PREFIX}/login?failed=true")
-        _session, value = inbox.signer.new(agent.strip() or "agent")
-        response = _redirect(f"{PREFIX}/")
-        response.set_cookie(
+        await inbox.throttle.succeeded(agent, address)
+        _session, value = inbox.signer.new(account.name, account.session_epoch)
+        log.info("inbox sign-in of an agent (%s)", account.role)
+        done = _redirect(f"{PREFIX}/")
+        done.set_cookie(
             COOKIE,
             value,
             max_age=MAX_AGE_S,
             httponly=True,
             samesite="strict",
             secure=secure_cookie(request),
-            path=PREFIX,
+            path="/",
         )
-        response.delete_cookie(PRE_COOKIE, path=PREFIX)
-        return response
+        done.delete_cookie(PRE_COOKIE, path=PREFIX)
+        return done
 
     @router.post("/logout")
     async def logout(request: Request, csrf: Annotated[str | None, Form()] = None) -> Response:
-        check_csrf(inbox, agent_session(inbox, request), csrf)
+        check_csrf(inbox, await signed_in(inbox, request), csrf)
         response = _redirect(f"{PREFIX}/login")
-        response.delete_cookie(COOKIE, path=PREFIX)
+        response.delete_cookie(COOKIE, path="/")
         return response
 
     @router.get("/lang/{code}")
@@ -117,86 +134,62 @@ def page_routes(inbox: Inbox, router: APIRouter) -> None:
         risk: str = "",
         lang: str = "",
         q: str = "",
+        assigned: Annotated[str, Query(pattern="^(|mine|unassigned)$")] = "",
+        done: str = "",
     ) -> Response:
-        session = agent_session(inbox, request)
-        query = QueueQuery(status_, platform, account, category, risk, lang, q.strip())
+        who = await signed_in(inbox, request)
+        query = QueueQuery(
+            status_, platform, account, category, risk, lang, q.strip(), assigned, who.agent
+        )
         rows = await inbox.queries.queue(query, utcnow())
-        context = {"rows": rows, "query": query, "bands": RISK_BANDS}
-        return render(inbox, request, "queue.html", context, session)
+        context = {"rows": rows, "query": query, "bands": RISK_BANDS, "done": done}
+        return render(inbox, request, "queue.html", context, who)
 
     @router.get("/threads/{thread_id:path}/evidence.json")
     async def evidence_json(request: Request, thread_id: str) -> Response:
-        agent_session(inbox, request)
+        await signed_in(inbox, request)
         actions, decisions = await inbox.queries.evidence(thread_id)
         if not actions:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evidence kept for {thread_id!r}")
-        body = evidence_export(thread_id, actions, decisions)
+        body = await _with_police(inbox, evidence_export(thread_id, actions, decisions))
         filename = "evidence-" + "".join(c if c.isalnum() else "-" for c in thread_id) + ".json"
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
         return JSONResponse(body, headers=headers)
 
     @router.get("/threads/{thread_id:path}/evidence", response_class=HTMLResponse)
     async def evidence_page(request: Request, thread_id: str) -> Response:
-        session = agent_session(inbox, request)
+        who = await signed_in(inbox, request)
         actions, decisions = await inbox.queries.evidence(thread_id)
         if not actions:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no evidence kept for {thread_id!r}")
-        export = evidence_export(thread_id, actions, decisions)
-        return render(inbox, request, "evidence.html", {"export": export}, session)
+        export = await _with_police(inbox, evidence_export(thread_id, actions, decisions))
+        return render(inbox, request, "evidence.html", {"export": export}, who)
 
     @router.get("/threads/{thread_id:path}", response_class=HTMLResponse)
     async def thread(request: Request, thread_id: str, sent: str = "") -> Response:
-        session = agent_session(inbox, request)
-        context = await thread_context(inbox, thread_id)
-        return render(inbox, request, "thread.html", {**context, "sent": sent}, session)
+        who = await signed_in(inbox, request)
+        await inbox.presence.mark(thread_id, who.agent, "viewing")
+        context = await thread_context(inbox, thread_id, who)
+        return render(inbox, request, "thread.html", {**context, "sent": sent}, who)
 
     @router.get("/threats", response_class=HTMLResponse)
     async def threats(request: Request) -> Response:
-        session = agent_session(inbox, request)
+        who = await signed_in(inbox, request)
         rows = await inbox.queries.threats()
-        return render(inbox, request, "threats.html", {"threats": rows}, session)
+        police = {f.thread_id: await inbox.workspace.police.get(f.thread_id) for f, _r in rows}
+        context = {"threats": rows, "police": police}
+        return render(inbox, request, "threats.html", context, who)
 
     @router.get("/events")
     async def events(request: Request) -> Response:
         """Server-Sent Events: a notice per stream entry, so pages refresh what changed."""
-        agent_session(inbox, request)
+        await signed_in(inbox, request)
         last = request.headers.get("last-event-id", "")
         stream = event_stream(
             inbox.hub, int(last) if last.isdigit() else None, inbox.sse_lifetime_s
         )
         headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
         return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
-
-
-async def thread_context(inbox: Inbox, thread_id: str) -> dict[str, Any]:
-    """The timeline (reporting's own view) plus state, drafts and hides for the controls."""
-    records = await inbox.history.thread(thread_id)
-    view = build_thread_view(
-        thread_id,
-        records.comments,
-        records.events,
-        records.decisions,
-        records.actions,
-        records.timers,
-    )
-    if view is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown exchange {thread_id!r}")
-    state = await inbox.queries.exchange(thread_id)
-    by_id = {a.action_id: a for a in state.actions}
-    drafts = [a for a in state.actions if a.status == "awaiting_approval"]
-    hides = [
-        (a, by_id.get(f"{a.action_id}:unhide"))
-        for a in state.actions
-        if a.kind == "hide" and a.status == "done"
-    ]
-    return {
-        "view": view,
-        "state": state,
-        "summary": state.summary,
-        "drafts": drafts,
-        "text_kinds": TEXT_KINDS,
-        "hides": hides,
-    }
 
 
 def command_routes(inbox: Inbox, router: APIRouter) -> None:
@@ -211,8 +204,8 @@ def command_routes(inbox: Inbox, router: APIRouter) -> None:
         original: Annotated[str | None, Form()] = None,
     ) -> Response:
         """Validated here, acted on by triage or the responder; the page shows the outcome."""
-        session = agent_session(inbox, request)
-        check_csrf(inbox, session, csrf)
+        who = await signed_in(inbox, request)
+        check_csrf(inbox, who, csrf)
         state = await inbox.queries.exchange(thread_id)
         account = _account_of(state.summary, state.actions)
         if account is None:
@@ -225,15 +218,45 @@ def command_routes(inbox: Inbox, router: APIRouter) -> None:
                 account_id=account,
                 kind=kind,
                 thread_id=thread_id,
-                agent=session.agent,
+                agent=who.agent,
                 action_id=action_id or None,
                 text=edited,
             )
         except ValidationError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        async with inbox.sessions.begin() as session:
+            after = {"command_id": cmd.event_id, "edited": edited is not None}
+            await audit(
+                session,
+                who.principal,
+                kind,
+                cmd.occurred_at,
+                thread_id=thread_id,
+                target=action_id or None,
+                after=after,
+            )
         await inbox.publisher.publish([(inbox.names.commands, cmd)])
-        log.info("%s by %s sent", kind, session.agent, extra={"correlation_id": thread_id})
+        if kind == "undo_hide" and action_id:
+            await inbox.workspace.corrections.hide_undone(who.principal, action_id)
+        log.info("%s by %s sent", kind, who.agent, extra={"correlation_id": thread_id})
         return _redirect(f"{PREFIX}/threads/{thread_id}?sent={kind}")
+
+
+async def _with_police(inbox: Inbox, export: dict[str, Any]) -> dict[str, Any]:
+    """The police-report decision belongs to the evidence: who decided what, and when."""
+    decision = await inbox.workspace.police.get(str(export["thread_id"]))
+    export["police_report"] = (
+        None
+        if decision is None
+        else {
+            "reported": decision.reported,
+            "case_ref": decision.case_ref,
+            "reason": decision.reason,
+            "decided_by": decision.decided_by,
+            "decided_at": decision.decided_at.isoformat(),
+        }
+    )
+    return export
 
 
 def _edit(text: str | None, original: str | None) -> str | None:
@@ -258,6 +281,9 @@ def install_inbox(app: FastAPI, inbox: Inbox) -> None:
     login_routes(inbox, router)
     page_routes(inbox, router)
     command_routes(inbox, router)
+    workspace_routes(inbox, router)
+    admin_routes(inbox, router)
+    bulk_routes(inbox, router)
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="inbox-static")
 

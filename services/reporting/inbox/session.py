@@ -19,6 +19,8 @@ class Session:
     agent: str
     sid: str
     """Random per login; the CSRF token is derived from it."""
+    epoch: int = 0
+    """The account's session epoch at sign-in: a reset or disable moves it on, ending this."""
 
 
 class SessionSigner:
@@ -28,9 +30,10 @@ class SessionSigner:
         self._secret = secret.encode()
         self._serializer = URLSafeTimedSerializer(secret, salt="steam-connect-inbox")
 
-    def new(self, agent: str) -> tuple[Session, str]:
-        session = Session(agent=agent, sid=secrets.token_urlsafe(18))
-        return session, self._serializer.dumps({"agent": session.agent, "sid": session.sid})
+    def new(self, agent: str, epoch: int = 0) -> tuple[Session, str]:
+        session = Session(agent=agent, sid=secrets.token_urlsafe(18), epoch=epoch)
+        data = {"agent": session.agent, "sid": session.sid, "epoch": session.epoch}
+        return session, self._serializer.dumps(data)
 
     def load(self, cookie: str | None) -> Session | None:
         """None for a missing, forged or expired cookie: the agent signs in again."""
@@ -42,10 +45,10 @@ class SessionSigner:
             return None
         if not isinstance(data, dict):
             return None
-        agent, sid = data.get("agent"), data.get("sid")
-        if not isinstance(agent, str) or not isinstance(sid, str):
+        agent, sid, epoch = data.get("agent"), data.get("sid"), data.get("epoch")
+        if not isinstance(agent, str) or not isinstance(sid, str) or not isinstance(epoch, int):
             return None
-        return Session(agent=agent, sid=sid)
+        return Session(agent=agent, sid=sid, epoch=epoch)
 
     def csrf_token(self, session: Session) -> str:
         return hmac.new(self._secret, f"csrf:{session.sid}".encode(), hashlib.sha256).hexdigest()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,13 +10,22 @@ from typing import Any
 from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.reporting.access import Access
+from services.reporting.adapters.login_throttle import LoginThrottle
+from services.reporting.adapters.people import People
+from services.reporting.adapters.presence import Presence
 from services.reporting.adapters.queries import HistoryQueries
+from services.reporting.domain.records import CommentRecord
 from services.reporting.inbox.i18n import choose_language, texts
 from services.reporting.inbox.live import Broadcaster
 from services.reporting.inbox.queries import InboxQueries
 from services.reporting.inbox.session import COOKIE, Session, SessionSigner
+from services.reporting.inbox.workspace_text import workspace_texts
+from services.reporting.use_cases.http_workspace import Workspace
+from shared.accounts import AccountDirectory, UnknownAccount
+from shared.people import Principal
 from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
 
@@ -45,10 +53,24 @@ class Inbox:
     publisher: EventPublisher
     names: StreamNames
     signer: SessionSigner
-    keys: Sequence[SecretStr]
+    access: Access
+    people: People
+    throttle: LoginThrottle
+    workspace: Workspace
+    presence: Presence
+    sessions: async_sessionmaker[AsyncSession]
+    accounts: AccountDirectory
     hub: Broadcaster
     templates: Jinja2Templates
     sse_lifetime_s: float = 15.0
+
+    def brand_of(self, comment: CommentRecord) -> str:
+        """The account's display name fills `{brand}` in canned replies."""
+        try:
+            account = self.accounts.get(comment.platform, comment.account_id)  # type: ignore[arg-type]
+        except UnknownAccount:
+            return comment.account_id
+        return account.name or comment.account_id
 
 
 class LoginRequired(Exception):
@@ -59,15 +81,29 @@ def language(request: Request) -> str:
     return choose_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
-def agent_session(inbox: Inbox, request: Request) -> Session:
+@dataclass(frozen=True)
+class SignedIn:
+    """A valid session and the account behind it, as of this request."""
+
+    session: Session
+    principal: Principal
+
+    @property
+    def agent(self) -> str:
+        return self.principal.name
+
+
+async def signed_in(inbox: Inbox, request: Request) -> SignedIn:
+    """The session's account, checked now: disabled, reset or unknown means sign in again."""
     session = inbox.signer.load(request.cookies.get(COOKIE))
-    if session is None:
+    principal = await inbox.access.session_principal(session)
+    if session is None or principal is None:
         raise LoginRequired
-    return session
+    return SignedIn(session, principal)
 
 
-def check_csrf(inbox: Inbox, session: Session, token: str | None) -> None:
-    if not inbox.signer.csrf_ok(session, token):
+def check_csrf(inbox: Inbox, who: SignedIn, token: str | None) -> None:
+    if not inbox.signer.csrf_ok(who.session, token):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "CSRF token missing or wrong: reload the inbox page and submit the form again",
@@ -79,16 +115,18 @@ def render(
     request: Request,
     template: str,
     context: dict[str, Any],
-    session: Session | None = None,
+    who: SignedIn | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     lang = language(request)
     base = {
         "t": texts(lang),
+        "w": workspace_texts(lang),
         "lang": lang,
         "other_lang": "de" if lang == "en" else "en",
-        "agent": session.agent if session else None,
-        "csrf": inbox.signer.csrf_token(session) if session else "",
+        "agent": who.agent if who else None,
+        "role": who.principal.role if who else None,
+        "csrf": inbox.signer.csrf_token(who.session) if who else "",
         "prefix": PREFIX,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }

@@ -1,4 +1,5 @@
-"""Facebook Pages through the Graph API: reply, private reply, hide, delete, block the author."""
+"""Facebook Pages through the Graph API: reply, private reply, hide, delete, block and unblock
+the author."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ class FacebookAdapter(HttpAdapter):
         if request.kind == "block_author":
             users = json.dumps([request.author_id])
             return Call("POST", f"/{page}/blocked", "block_author", data={"user": users})
+        if request.kind == "unblock_author":
+            # DELETE takes one id, not a list; sent as a query parameter like every Graph DELETE.
+            params = {"user": request.author_id}
+            return Call("DELETE", f"/{page}/blocked", "unblock_author", params=params)
         return NoCall("failed", f"facebook adapter cannot perform {request.kind}")
 
     def platform_ref(self, request: ActionRequest, call: Call, body: Any) -> str | None:
@@ -50,7 +55,9 @@ class FacebookAdapter(HttpAdapter):
                 return str(body.get("id") or "") or None
             if call.performed_as == "private_reply":
                 return str(body.get("message_id") or "") or None
-        return request.author_id if call.performed_as == "block_author" else request.comment_id
+        if call.performed_as in ("block_author", "unblock_author"):
+            return request.author_id
+        return request.comment_id
 
     async def lookup(self, request: ActionRequest) -> ActionResult | None:
         if request.kind == "private_reply":

@@ -1,4 +1,5 @@
-"""Instagram through the Graph API: reply, private reply, hide, delete; no block API exists."""
+"""Instagram through the Graph API: reply, private reply, hide, delete; no block (or unblock)
+API exists."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ class InstagramAdapter(HttpAdapter):
                 "skipped",
                 f"Instagram's API has no block endpoint: block user {request.author_id} in the "
                 "Instagram app if needed",
+            )
+        if request.kind == "unblock_author":
+            return NoCall(
+                "skipped",
+                "unblock_author is not supported on Instagram: its API has no block endpoint; "
+                f"unblock user {request.author_id} in the Instagram app if needed",
             )
         return NoCall("failed", f"instagram adapter cannot perform {request.kind}")
 

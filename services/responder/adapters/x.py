@@ -1,4 +1,5 @@
-"""X API v2: reply, hide reply, DM, block. X cannot delete another user's post: it is hidden."""
+"""X API v2: reply, hide reply, DM, block and unblock. X cannot delete another user's post: it is
+hidden."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ class XAdapter(HttpAdapter):
         if request.kind == "block_author":
             path = f"/2/users/{request.account_id}/blocking"
             return Call("POST", path, "block_author", json={"target_user_id": request.author_id})
+        if request.kind == "unblock_author":
+            path = f"/2/users/{request.account_id}/blocking/{request.author_id}"
+            return Call("DELETE", path, "unblock_author")
         return NoCall("failed", f"x adapter cannot perform {request.kind}")
 
     def platform_ref(self, request: ActionRequest, call: Call, body: Any) -> str | None:
@@ -45,7 +49,9 @@ class XAdapter(HttpAdapter):
             return str(data.get("id") or "") or None
         if isinstance(data, dict) and call.performed_as == "direct_message":
             return str(data.get("dm_event_id") or "") or None
-        return request.author_id if call.performed_as == "block_author" else request.comment_id
+        if call.performed_as in ("block_author", "unblock_author"):
+            return request.author_id
+        return request.comment_id
 
     def judge(self, request: ActionRequest, call: Call, answer: Answer) -> ActionResult:
         result = super().judge(request, call, answer)
@@ -55,6 +61,13 @@ class XAdapter(HttpAdapter):
         if request.kind == "block_author" and result.status == "failed":
             # The block endpoint's availability is uncertain (FACTS.md): say so, do not retry.
             detail = "X did not allow blocking through the API: " + answer.verdict.reason
+            return ActionResult(result.action_id, "skipped", detail)
+        if request.kind == "unblock_author" and result.status in ("failed", "skipped"):
+            # Same family of endpoints, same uncertainty; a 404 is about the user, not a comment.
+            detail = (
+                f"X did not unblock user {request.author_id} through the API (unblock them in "
+                f"the X app if needed): {answer.verdict.reason}"
+            )
             return ActionResult(result.action_id, "skipped", detail)
         return result
 

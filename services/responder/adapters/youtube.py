@@ -49,6 +49,13 @@ class YouTubeAdapter(HttpAdapter):
         if request.kind == "block_author":
             params = {"id": comment, "moderationStatus": "rejected", "banAuthor": "true"}
             return Call("POST", MODERATE, "rejected_and_banned", params=params)
+        if request.kind == "unblock_author":
+            return NoCall(
+                "skipped",
+                "unblock_author is not supported on YouTube: the Data API can ban an author "
+                f"(banAuthor) but not lift a ban; unban channel {request.author_id} in YouTube "
+                "Studio if needed",
+            )
         return NoCall("failed", f"youtube adapter cannot perform {request.kind}")
 
     def platform_ref(self, request: ActionRequest, call: Call, body: Any) -> str | None:

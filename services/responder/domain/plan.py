@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from services.responder.domain.model import EVIDENCE_KINDS, ActionRequest, PlanItem
 from services.responder.domain.templates import TemplateBook, TemplateError, reference_code
-from services.responder.domain.tone import check_tone
 from shared.accounts import Account
 from shared.contracts import ActionKind, DecisionMade, PlannedAction
 from shared.contracts.actions import TEXT_KINDS
+from shared.tone import check_tone
 
 DEFAULT_SITUATION: dict[ActionKind, str] = {
     "private_reply": "private_reply",
@@ -60,8 +60,13 @@ def evidence_record(decision: DecisionMade) -> dict[str, str]:
         "text": c.text,
         "created_at": c.created_at.isoformat(),
     }
-    digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
-    return {**record, "sha256": digest, "decision_id": decision.decision_id}
+    return sealed_evidence(record, decision.decision_id)
+
+
+def sealed_evidence(record: Mapping[str, str], decision_id: str) -> dict[str, str]:
+    """The record plus its SHA-256 over the sorted fields, so tampering shows."""
+    digest = hashlib.sha256(json.dumps(dict(record), sort_keys=True).encode()).hexdigest()
+    return {**record, "sha256": digest, "decision_id": decision_id}
 
 
 def evidence_detail(evidence: Mapping[str, str]) -> str:

@@ -12,13 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.responder.adapters import outbox
-from services.responder.domain.tone import edit_refusal
 from services.responder.driver import ActionDriver
 from services.responder.events import ended, observe
 from shared.accounts import AccountDirectory
 from shared.clock import Clock
 from shared.db.models import ActionRow
 from shared.http_auth import bearer_auth
+from shared.tone import edit_refusal
 
 
 class Draft(BaseModel):

@@ -6,24 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-LABELS: tuple[str, ...] = (
-    "complaint.product",
-    "complaint.customer_service",
-    "complaint.social_media",
-    "trivial",
-    "troll",
-    "abuse.spam",
-    "abuse.insult",
-    "abuse.aggression",
-    "abuse.profanity",
-    "abuse.hate",
-    "abuse.blasphemy",
-    "abuse.conspiracy",
-    "threat",
-    "positive",
-    "neutral",
-)
-"""Every label the policy can refer to; each classifier scores all of them in [0, 1]."""
+from shared.labels import LABELS
+
+__all__ = ["LABELS", "SENTIMENT", "Classification", "Classifier"]
 
 SENTIMENT = "sentiment"
 """Extra score key, in [-1, 1]: below zero is negative."""

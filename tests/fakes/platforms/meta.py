@@ -1,5 +1,6 @@
 """A fake Graph API for Facebook Pages and Instagram: comments, replies, private replies,
-hide, delete, block; errors as Graph sends them (`error.code`, `error_subcode`, `fbtrace_id`)."""
+hide, delete, block, unblock; errors as Graph sends them (`error.code`, `error_subcode`,
+`fbtrace_id`)."""
 
 from __future__ import annotations
 
@@ -117,6 +118,7 @@ class FakeGraph(FakePlatform):
             ("GET", "replies"): self._list_replies,
             ("POST", "messages"): self._private_reply,
             ("POST", "blocked"): self._block,
+            ("DELETE", "blocked"): self._unblock,
             ("POST", ""): self._hide,
             ("GET", ""): self._read,
             ("DELETE", ""): self._delete,
@@ -190,6 +192,27 @@ class FakeGraph(FakePlatform):
         self.blocked.update(str(u) for u in users)
         self.accept(req)
         return respond(200, {str(u): True for u in users})
+
+    def _unblock(self, page: str, req: Req) -> Response:
+        """`DELETE /{page-id}/blocked` names one profile (`user`, `uid`, `psid` or `asid`), not a
+        list as the POST does [SDK `Page.delete_blocked`]. An id the page has never seen is an
+        invalid parameter; one that is known but not blocked succeeds as a no-op [UNVERIFIED]."""
+        if self.flavour != "facebook" or page != self.account_id:
+            return bad("Unsupported delete request")
+        given = [
+            v
+            for k in ("user", "uid", "psid", "asid")
+            if (v := req.params.get(k) or req.form.get(k))
+        ]
+        if len(given) != 1:
+            return bad("Exactly one of user, uid, psid or asid is required")
+        [user] = given
+        known = user in self.blocked or any(c.author_id == user for c in self.comments.values())
+        if not known:
+            return bad(f"Invalid user id {user}")
+        self.blocked.discard(user)
+        self.accept(req)
+        return respond(200, {"success": True})
 
     def _hide(self, comment_id: str, req: Req) -> Response:
         comment = self.live(comment_id)

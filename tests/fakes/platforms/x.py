@@ -1,4 +1,4 @@
-"""A fake X API v2 write side: reply, hide reply, DM, block, plus the reads the responder
+"""A fake X API v2 write side: reply, hide reply, DM, block, unblock, plus the reads the responder
 uses to look for its own earlier posts. Problem-JSON errors and `x-rate-limit-*` headers."""
 
 from __future__ import annotations
@@ -83,6 +83,8 @@ class FakeX(FakePlatform):
             return self._dm(parts[3], req) if req.method == "POST" else self._dm_events(parts[3])
         if req.method == "POST" and "/".join(parts[1:]) == f"{me}/blocking":
             return self._block(req)
+        if req.method == "DELETE" and "/".join(parts[1:4]) == f"{me}/blocking" and len(parts) == 5:
+            return self._unblock(parts[4], req)
         return _error(
             problem(
                 404,
@@ -204,6 +206,28 @@ class FakeX(FakePlatform):
         self.blocked.add(str(target))
         self.accept(req)
         return respond(200, {"data": {"blocking": True}})
+
+    def _unblock(self, target: str, req: Req) -> Response:
+        """`DELETE /2/users/:source_user_id/blocking/:target_user_id` →
+        `{"data":{"blocking":false}}`; succeeds with no action for a user who is not blocked
+        (X docs). An unknown user is a resource-not-found problem [UNVERIFIED]."""
+        if not self.block_available:
+            return _error(forbidden())
+        known = target in self.blocked or any(
+            t["author_id"] == target for t in self.tweets.values()
+        )
+        if not known:
+            return _error(
+                problem(
+                    404,
+                    "Not Found Error",
+                    f"Could not find user with target_user_id: [{target}].",
+                    f"{PROBLEMS}/resource-not-found",
+                )
+            )
+        self.blocked.discard(target)
+        self.accept(req)
+        return respond(200, {"data": {"blocking": False}})
 
 
 def build(state: FakeX) -> FastAPI:

@@ -3,6 +3,7 @@ API, plus headless Chromium (Debian's `chromium` and `chromium-driver`, never a 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -16,7 +17,10 @@ from redis import Redis as SyncRedis
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from services.reporting.adapters.people import People
 from shared.db.migrate import upgrade
+from shared.db.session import make_engine, make_sessionmaker
+from shared.people import Principal
 from shared.settings import Settings
 from steam_connect import infra
 from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
@@ -56,8 +60,26 @@ def inbox_database(postgres_server: infra.Server) -> Iterator[str]:
     url = infra.with_database(postgres_server.url, f"sc_inbox_{uuid.uuid4().hex[:12]}")
     infra.create_database(url)
     upgrade(url)
+    asyncio.run(_add_agents(url))
     yield url
     infra.drop_database(url)
+
+
+AGENTS = {
+    "Alex Agent": ("agent", "alex-agent-password"),
+    "Robin Agent": ("agent", "robin-agent-password"),
+    "Sam Supervisor": ("supervisor", "sam-supervisor-password"),
+}
+"""The people of the browser tests: two agents and a supervisor."""
+
+
+async def _add_agents(url: str) -> None:
+    engine = make_engine(url)
+    people = People(make_sessionmaker(engine))
+    operator = Principal("cli:test", "admin", "operator")
+    for name, (role, password) in AGENTS.items():
+        await people.add(operator, name, role, password)
+    await engine.dispose()
 
 
 @pytest.fixture(scope="module")

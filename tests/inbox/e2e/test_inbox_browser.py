@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,11 +18,11 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.e2e.conftest import INGEST_KEY, REPORTING_KEY, Stack
+from tests.e2e.conftest import INGEST_KEY, Stack
 from tests.fakes.platforms import meta
-from tests.inbox.e2e.conftest import PAGE
+from tests.inbox.e2e.conftest import AGENTS, PAGE
 
 pytestmark = pytest.mark.e2e
 
@@ -92,11 +95,11 @@ def _shot(browser: Chrome, name: str) -> None:
         browser.save_screenshot(str(Path(SHOTS) / name))
 
 
-def _login(browser: Chrome, stack: Stack) -> None:
+def _login(browser: Chrome, stack: Stack, name: str = "Alex Agent") -> None:
     browser.get(stack.url("reporting") + "/inbox/")
     assert browser.current_url.endswith("/inbox/login")
-    browser.find_element(By.ID, "agent").send_keys("Alex Agent")
-    browser.find_element(By.ID, "api_key").send_keys(REPORTING_KEY)
+    browser.find_element(By.ID, "agent").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(AGENTS[name][1])
     browser.find_element(By.ID, "login-submit").click()
     _wait(browser, stack, "the queue after login", lambda b: b.find_elements(By.ID, "f-q"))
 
@@ -123,7 +126,10 @@ def test_agent_approves_an_edited_draft_resolves_and_exports_a_threat(
     # Open it, edit the drafted reply, approve: the fake platform gets exactly one post.
     row.find_element(By.CSS_SELECTOR, "a.thread-link").click()
     area = _wait(
-        browser, stack, "the drafted reply", lambda b: b.find_element(By.TAG_NAME, "textarea")
+        browser,
+        stack,
+        "the drafted reply",
+        lambda b: b.find_element(By.CSS_SELECTOR, "form.draft textarea"),
     )
     assert area.get_attribute("value"), "the draft has no text"
     area.clear()
@@ -134,7 +140,9 @@ def test_agent_approves_an_edited_draft_resolves_and_exports_a_threat(
         browser,
         stack,
         "the performed reply in the timeline",
-        lambda b: "reply — done" in b.find_element(By.CSS_SELECTOR, ".timeline").text,
+        lambda b: re.search(
+            r"reply \(by Alex Agent\) — done", b.find_element(By.CSS_SELECTOR, ".timeline").text
+        ),
     )
     assert _replies(graph, cid) == [EDITED]
     assert EDITED in browser.find_element(By.CSS_SELECTOR, ".timeline").text
@@ -202,3 +210,131 @@ def test_agent_approves_an_edited_draft_resolves_and_exports_a_threat(
     )
 
     assert _replies(graph, cid) == [EDITED], "the approved reply was posted more than once"
+
+
+RUDE_REPLY = "Sie sind ein Idiot, lesen Sie doch einfach die FAQ."
+OWN_REPLY = "Das tut uns leid. Wir rufen Sie heute noch zurück, versprochen."
+SERVICE_COMPLAINT = "Der Kundenservice hat mich dreimal abgewimmelt, einfach unmöglich."
+
+
+def _http_login(stack: Stack, name: str) -> httpx.Client:
+    """A second agent, signed in over plain HTTP: the page's beat, done by hand."""
+    client = httpx.Client(base_url=stack.url("reporting"), timeout=10)
+    form = client.get("/inbox/login")
+    pre = re.search(r'name="pre" value="([^"]+)"', form.text)
+    assert pre is not None, form.text
+    signed = client.post(
+        "/inbox/login", data={"agent": name, "password": AGENTS[name][1], "pre": pre.group(1)}
+    )
+    assert signed.status_code == 303, signed.text
+    return client
+
+
+def _open_thread(browser: Chrome, stack: Stack, thread: str) -> None:
+    url = f"{stack.url('reporting')}/inbox/threads/{thread}"
+
+    def opened(b: Chrome) -> bool:
+        b.get(url)
+        return bool(b.find_elements(By.ID, "reply-form"))
+
+    _wait(browser, stack, f"the exchange page of {thread}", opened)
+
+
+def test_agents_answer_and_moderate_by_hand_see_each_other_and_correct_labels(
+    inbox_stack: Stack, browser: Chrome, fake_graph: tuple[meta.FakeGraph, str]
+) -> None:
+    stack, graph = inbox_stack, fake_graph[0]
+    browser.delete_all_cookies()
+    _login(browser, stack, "Alex Agent")
+    cid = _ingest(stack, graph, SERVICE_COMPLAINT)
+    author = f"au{cid}"
+    thread = f"facebook:{cid}"
+    _open_thread(browser, stack, thread)
+
+    # A colleague opens the same exchange: each sees the other.
+    robin = _http_login(stack, "Robin Agent")
+    page = robin.get(f"/inbox/threads/{thread}")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page.text)
+    assert csrf is not None
+    robin.post(
+        f"/inbox/threads/{thread}/presence", data={"csrf": csrf.group(1), "state": "writing"}
+    )
+    _wait(
+        browser,
+        stack,
+        "Robin shown on Alex's page",
+        lambda b: "Robin Agent" in (b.find_element(By.ID, "presence").text or ""),
+    )
+    seen = robin.post(f"/inbox/threads/{thread}/presence", data={"csrf": csrf.group(1)})
+    assert {"agent": "Alex Agent", "state": "viewing"} in seen.json()
+
+    # Alex writes a reply the tone guard warns about, rewrites it, sends it: posted once.
+    box = browser.find_element(By.ID, "reply-text")
+    box.send_keys(RUDE_REPLY)
+    browser.find_element(By.ID, "reply-send").click()
+    warnings = _wait(
+        browser, stack, "the tone warnings", lambda b: b.find_element(By.ID, "tone-warnings")
+    )
+    assert "insult" in warnings.text.lower(), warnings.text
+    assert _replies(graph, cid) == []
+    box = browser.find_element(By.ID, "reply-text")
+    box.clear()
+    box.send_keys(OWN_REPLY)
+    browser.find_element(By.ID, "reply-send").click()
+    _wait(
+        browser, stack, "the agent's reply on the platform", lambda _b: _replies(graph, cid) or None
+    )
+    _wait(
+        browser,
+        stack,
+        "the reply in the timeline with the agent's name",
+        lambda b: "(by Alex Agent)" in b.find_element(By.CSS_SELECTOR, ".timeline").text,
+    )
+    assert _replies(graph, cid) == [OWN_REPLY]
+
+    # Blocking is a supervisor's: Alex is refused, and the platform sees nothing.
+    browser.find_element(By.ID, "mod-block_author").click()
+    refusal = _wait(
+        browser, stack, "the refusal", lambda b: b.find_element(By.ID, "workspace-error")
+    )
+    assert "supervisor" in refusal.text
+    assert author not in graph.blocked
+
+    # Alex corrects the labels; the correction shows on the comment and is exported.
+    form = browser.find_element(By.CSS_SELECTOR, f"form.correction[data-comment='{cid}']")
+    labels = Select(form.find_element(By.NAME, "labels"))
+    labels.select_by_value("complaint.customer_service")
+    labels.select_by_value("not:abuse")
+    form.find_element(By.CSS_SELECTOR, ".correction-submit").click()
+    _wait(
+        browser,
+        stack,
+        "the correction on the page",
+        lambda b: (
+            "complaint.customer_service, not:abuse"
+            in b.find_element(By.CSS_SELECTOR, f"form.correction[data-comment='{cid}']").text
+        ),
+    )
+    env = {**os.environ, "DATABASE_URL": stack.settings.database_url}
+    exported = subprocess.run(
+        [sys.executable, "-m", "steam_connect.cli", "feedback", "export"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    lines = [json.loads(x) for x in exported.stdout.splitlines()]
+    [line] = [x for x in lines if x["id"].startswith(f"facebook:{cid}:")]
+    assert (line["text"], line["complaint"], line["abuse"]) == (SERVICE_COMPLAINT, True, False)
+
+    # The supervisor blocks the author: the platform saw the block, once.
+    browser.delete_all_cookies()
+    _login(browser, stack, "Sam Supervisor")
+    _open_thread(browser, stack, thread)
+    _shot(browser, "inbox-workspace.png")
+    browser.find_element(By.ID, "mod-block_author").click()
+    _wait(browser, stack, "the block on the platform", lambda _b: author in graph.blocked or None)
+    blocks = [w for w in graph.writes() if w.method == "POST" and w.path.endswith("/blocked")]
+    assert len(blocks) == 1
+    robin.close()

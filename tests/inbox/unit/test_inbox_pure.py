@@ -92,7 +92,7 @@ def test_draft_commands_need_the_action_and_only_approval_carries_text() -> None
     assert _command(kind="resolve").action_id is None
     with pytest.raises(ValidationError, match="needs the action_id"):
         _command(kind="discard_draft")
-    with pytest.raises(ValidationError, match="only approve_draft carries text"):
+    with pytest.raises(ValidationError, match="only approve_draft and replies carry text"):
         _command(kind="resolve", text="x")
     with pytest.raises(ValidationError):
         _command(kind="delete_everything")

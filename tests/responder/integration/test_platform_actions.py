@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.responder.adapters.base import AdapterRegistry, PlatformAdapter
 from services.responder.domain.model import ActionRequest, ActionResult
-from shared.contracts import ActionCompleted, ActionKind, DecisionMade
+from shared.contracts import ActionCompleted, ActionKind, Author, DecisionMade, PlannedAction
 from shared.db.models import ActionRow
 from shared.db.session import make_sessionmaker
 from shared.settings import Settings
 from shared.streams.codec import decode
 from shared.streams.consumer import Delivery
 from shared.streams.names import StreamNames
+from tests.fakes.platforms import meta, x
 from tests.fakes.platforms.common import Req
 from tests.responder.integration.harness import (
     Clock,
@@ -44,6 +45,7 @@ CALLS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("facebook", "hide"): ("POST", "/v21.0/{comment}", "hide"),
     ("facebook", "delete"): ("DELETE", "/v21.0/{comment}", "delete"),
     ("facebook", "block_author"): ("POST", "/v21.0/1001/blocked", "block_author"),
+    ("facebook", "unblock_author"): ("DELETE", "/v21.0/1001/blocked", "unblock_author"),
     ("instagram", "reply"): ("POST", "/v21.0/{comment}/replies", "reply"),
     ("instagram", "private_reply"): ("POST", "/v21.0/2001/messages", "private_reply"),
     ("instagram", "hide"): ("POST", "/v21.0/{comment}", "hide"),
@@ -57,6 +59,7 @@ CALLS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("x", "hide"): ("PUT", "/2/tweets/{comment}/hidden", "hide"),
     ("x", "delete"): ("PUT", "/2/tweets/{comment}/hidden", "hide"),
     ("x", "block_author"): ("POST", "/2/users/3001/blocking", "block_author"),
+    ("x", "unblock_author"): ("DELETE", "/2/users/3001/blocking/{author}", "unblock_author"),
     ("youtube", "reply"): ("POST", "/youtube/v3/comments", "reply"),
     ("youtube", "hide"): ("POST", "/youtube/v3/comments/setModerationStatus", "held_for_review"),
     ("youtube", "delete"): ("POST", "/youtube/v3/comments/setModerationStatus", "rejected"),
@@ -81,6 +84,9 @@ def _body_matches(req: Req, platform: str, kind: str, d: DecisionMade, text: str
         ("facebook", "hide"): lambda: req.form == {"is_hidden": "true"},
         ("facebook", "delete"): lambda: req.form == {} and req.json is None,
         ("facebook", "block_author"): lambda: req.form == {"user": f'["{c.author.id}"]'},
+        ("facebook", "unblock_author"): lambda: (
+            req.params == {"user": c.author.id} and req.form == {} and req.json is None
+        ),
         ("instagram", "reply"): lambda: req.params == {"message": text},
         ("instagram", "private_reply"): lambda: (
             req.json == {"recipient": {"comment_id": c.comment_id}, "message": {"text": text}}
@@ -94,6 +100,7 @@ def _body_matches(req: Req, platform: str, kind: str, d: DecisionMade, text: str
         ("x", "hide"): lambda: req.json == {"hidden": True},
         ("x", "delete"): lambda: req.json == {"hidden": True},
         ("x", "block_author"): lambda: req.json == {"target_user_id": c.author.id},
+        ("x", "unblock_author"): lambda: req.params == {} and req.json is None,
         ("youtube", "reply"): lambda: (
             req.params == {"part": "snippet"}
             and req.json == {"snippet": {"parentId": c.comment_id, "textOriginal": text}}
@@ -161,6 +168,7 @@ def _writes(fake: Fake, d: DecisionMade) -> list[Req]:
         or c.comment_id in str(r.json)
         or c.author.id in r.path
         or c.comment_id in str(r.params)
+        or c.author.id in str(r.params)
         or c.author.id in str(r.form)
         or c.author.id in str(r.json)
     ]
@@ -169,6 +177,27 @@ def _writes(fake: Fake, d: DecisionMade) -> list[Req]:
 def _expect_path(platform: str, kind: str, d: DecisionMade) -> tuple[str, str, str]:
     method, path, performed = CALLS[(platform, kind)]
     return method, path.format(comment=d.comment.comment_id, author=d.comment.author.id), performed
+
+
+def _block_list(fake: Fake) -> set[str]:
+    """The fake's own record of blocked users (Facebook and X keep one; call under its lock)."""
+    state = fake.state
+    assert isinstance(state, meta.FakeGraph | x.FakeX), fake.platform
+    return state.blocked
+
+
+def _decision(fake: Fake, kind: ActionKind) -> DecisionMade:
+    """A decision on a fresh comment; for an unblock, its author is blocked on the platform."""
+    d = decision_on(fake, kind)
+    if kind == "unblock_author":
+        with fake.state.lock:
+            _block_list(fake).add(d.comment.author.id)
+    return d
+
+
+def _blocked(fake: Fake, author_id: str) -> bool:
+    with fake.state.lock:
+        return author_id in _block_list(fake)
 
 
 @pytest.mark.parametrize(("platform", "kind"), CASES)
@@ -182,7 +211,7 @@ async def test_success_sends_the_documented_request_once(
     kind: ActionKind,
 ) -> None:
     fake = fakes[platform]
-    d = decision_on(fake, kind)
+    d = _decision(fake, kind)
     await wired.handler.handle([Delivery("1-0", d)])
     row = await _row(engine, d.actions[0].action_id)
     method, path, performed = _expect_path(platform, kind, d)
@@ -198,6 +227,9 @@ async def test_success_sends_the_documented_request_once(
         "done",
         row.platform_ref,
     )
+    if (platform, kind) in (("facebook", "unblock_author"), ("x", "unblock_author")):
+        assert row.platform_ref == d.comment.author.id
+        assert not _blocked(fake, d.comment.author.id)
 
 
 @pytest.mark.parametrize(("platform", "kind"), CASES)
@@ -211,7 +243,7 @@ async def test_rate_limit_waits_for_the_reset_then_performs_once(
     fake = fakes[platform]
     fault, wait_s = fake.rate_limit(wired.clock)
     fake.state.inject(fault)
-    d = decision_on(fake, kind)
+    d = _decision(fake, kind)
     await wired.handler.handle([Delivery("1-0", d)])
     row = await _row(engine, d.actions[0].action_id)
     assert row.status == "pending" and row.retry_at is not None
@@ -237,7 +269,7 @@ async def test_server_error_is_retried_with_backoff_then_succeeds(
 ) -> None:
     fake = fakes[platform]
     fake.state.inject(fake.server_error())
-    d = decision_on(fake, kind)
+    d = _decision(fake, kind)
     await wired.handler.handle([Delivery("1-0", d)])
     row = await _row(engine, d.actions[0].action_id)
     # Posts may have gone through despite a 5xx: they wait `in_flight`, to be looked up first.
@@ -262,11 +294,12 @@ async def test_permanent_error_is_recorded_with_the_platform_reason_and_not_retr
 ) -> None:
     fake = fakes[platform]
     fake.state.inject(fake.permanent())
-    d = decision_on(fake, kind)
+    d = _decision(fake, kind)
     await wired.handler.handle([Delivery("1-0", d)])
     row = await _row(engine, d.actions[0].action_id)
-    # X's block endpoint may be withdrawn (FACTS.md): a refusal there is a skip, not a failure.
-    expected = "skipped" if (platform, kind) == ("x", "block_author") else "failed"
+    # X's block endpoints may be withdrawn (FACTS.md): a refusal there is a skip, not a failure.
+    x_block = platform == "x" and kind in ("block_author", "unblock_author")
+    expected = "skipped" if x_block else "failed"
     assert row.status == expected
     assert ("403" in row.detail or "200" in row.detail) and platform in row.detail.lower()
     wired.clock.advance(3600)
@@ -307,7 +340,7 @@ async def test_crash_between_call_and_record_never_posts_twice(
     kind: ActionKind,
 ) -> None:
     fake = fakes[platform]
-    d = decision_on(fake, kind)
+    d = _decision(fake, kind)
     dying = rig(
         platform_settings(settings, fakes),
         engine,
@@ -341,3 +374,98 @@ async def test_crash_between_call_and_record_never_posts_twice(
         # Idempotent kinds are repeated as they were (a repeated delete finds it already gone).
         assert 1 <= len(writes) <= 2 and all(w == writes[0] for w in writes)
     assert [e.status for e in await _events(redis, settings, d)] == ["done"]
+
+
+@pytest.mark.parametrize("platform", ["facebook", "x"])
+async def test_block_then_unblock_lifts_the_block_on_the_platform(
+    wired: Rig,
+    fakes: dict[str, Fake],
+    engine: AsyncEngine,
+    redis: Redis,
+    settings: Settings,
+    platform: str,
+) -> None:
+    fake = fakes[platform]
+    with fake.state.lock:
+        _block_list(fake).clear()
+    block = decision_on(fake, "block_author")
+    author = block.comment.author.id
+    await wired.handler.handle([Delivery("1-0", block)])
+    assert (await _row(engine, block.actions[0].action_id)).status == "done"
+    assert _blocked(fake, author)
+    # An agent lifts it by hand later: another decision about the same comment and author.
+    unblock = block.model_copy(
+        update={
+            "decision_id": f"{block.decision_id}-undo",
+            "comment_event_id": f"{block.comment_event_id}-undo",
+            "actions": [
+                PlannedAction(action_id=f"{block.decision_id}:unblock", kind="unblock_author")
+            ],
+        }
+    )
+    await wired.handler.handle([Delivery("2-0", unblock)])
+    row = await _row(engine, unblock.actions[0].action_id)
+    assert (row.status, row.performed_as, row.platform_ref) == (
+        "done",
+        "unblock_author",
+        author,
+    ), row.detail
+    calls = [(r.method, r.path) for r in _writes(fake, block)]
+    assert calls == [
+        _expect_path(platform, "block_author", block)[:2],
+        _expect_path(platform, "unblock_author", block)[:2],
+    ]
+    with fake.state.lock:
+        assert _block_list(fake) == set()
+    [event] = await _events(redis, settings, unblock)
+    assert (event.kind, event.status, event.platform_ref) == ("unblock_author", "done", author)
+
+
+@pytest.mark.parametrize("platform", ["facebook", "x"])
+async def test_unblocking_an_id_the_platform_does_not_know_is_refused_once(
+    wired: Rig, fakes: dict[str, Fake], engine: AsyncEngine, platform: str
+) -> None:
+    fake = fakes[platform]
+    d = decision_on(fake, "unblock_author")
+    stranger = f"u-{d.decision_id}"
+    author = Author(id=stranger, name="Nobody")
+    d = d.model_copy(update={"comment": d.comment.model_copy(update={"author": author})})
+    await wired.handler.handle([Delivery("1-0", d)])
+    row = await _row(engine, d.actions[0].action_id)
+    if platform == "facebook":
+        assert row.status == "failed" and "Invalid user id" in row.detail, row.detail
+    else:
+        # X answers resource-not-found; a refusal by its block endpoints is a final skip.
+        assert row.status == "skipped", row.detail
+        assert f"did not unblock user {stranger}" in row.detail and "404" in row.detail
+    wired.clock.advance(3600)
+    await wired.driver.drive_due()
+    assert (await _row(engine, d.actions[0].action_id)).attempts == 1
+    assert _writes(fake, d) == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "where"), [("instagram", "Instagram"), ("youtube", "YouTube")]
+)
+async def test_unblock_is_a_clear_final_skip_where_the_platform_has_no_api_for_it(
+    wired: Rig,
+    fakes: dict[str, Fake],
+    engine: AsyncEngine,
+    redis: Redis,
+    settings: Settings,
+    platform: str,
+    where: str,
+) -> None:
+    fake = fakes[platform]
+    d = decision_on(fake, "unblock_author")
+    await wired.handler.handle([Delivery("1-0", d)])
+    row = await _row(engine, d.actions[0].action_id)
+    assert (row.status, row.platform_ref) == ("skipped", None)
+    assert f"unblock_author is not supported on {where}" in row.detail
+    assert d.comment.author.id in row.detail
+    wired.clock.advance(3600)
+    await wired.driver.drive_due()
+    assert (await _row(engine, d.actions[0].action_id)).status == "skipped"
+    assert fake.state.seen == [], "no request reaches the platform"
+    [event] = await _events(redis, settings, d)
+    assert (event.status, event.detail) == ("skipped", row.detail)

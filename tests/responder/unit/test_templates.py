@@ -12,7 +12,7 @@ from services.responder.domain.templates import (
     reference_code,
     variant_index,
 )
-from services.responder.domain.tone import check_tone
+from shared.tone import check_tone
 
 BOOK = TemplateBook.from_directory()
 SITUATIONS = (
