@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    HttpUrl,
     SecretStr,
     ValidationError,
     field_validator,
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 from shared.contracts.comments import Platform
+from shared.notifications import NOTIFICATION_KINDS, NotificationKind
 
 AccountKind = Literal["business", "personal", "influencer"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -49,6 +51,23 @@ class BusinessHours(BaseModel):
 ResponderMode = Literal["auto", "approve", "dry-run"]
 
 
+class Webhook(BaseModel):
+    """Where reporting tells a team about an account's threats, escalations and SLA clocks.
+
+    Signed with `secret` (HMAC-SHA256, see shared/notifications.py); a Slack incoming-webhook
+    URL works as it is, since the body carries Slack's `text` field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    """Names the webhook in the delivery log; renaming one ends its pending deliveries."""
+    url: HttpUrl
+    secret: SecretStr = Field(min_length=16)
+    events: list[NotificationKind] = Field(
+        default_factory=lambda: list(NOTIFICATION_KINDS), min_length=1
+    )
+
+
 class Account(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -70,6 +89,17 @@ class Account(BaseModel):
     """None: staffed around the clock, so SLAs run on wall-clock time."""
     holidays: list[date] = Field(default_factory=list)
     """Dates (in `time_zone`) on which no business hours count."""
+    webhooks: list[Webhook] = Field(default_factory=list)
+    """Outgoing notifications of this account's exchanges (reporting sends them)."""
+
+    @field_validator("webhooks")
+    @classmethod
+    def _unique_webhook_names(cls, hooks: list[Webhook]) -> list[Webhook]:
+        names = [h.name for h in hooks]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ValueError(f"webhook names must be unique per account: {', '.join(doubled)}")
+        return hooks
 
     @field_validator("time_zone")
     @classmethod

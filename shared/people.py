@@ -25,6 +25,7 @@ Right = Literal[
     "police_report",
     "undo_others",
     "read_audit",
+    "manage_notifications",
     "manage_agents",
     "manage_canned_replies",
 ]
@@ -36,6 +37,7 @@ RIGHTS: dict[Right, Role] = {
     "police_report": "supervisor",
     "undo_others": "supervisor",
     "read_audit": "supervisor",
+    "manage_notifications": "supervisor",
     "manage_agents": "admin",
     "manage_canned_replies": "admin",
 }
@@ -51,6 +53,7 @@ _WHAT: dict[Right, str] = {
     "police_report": "record police-report decisions",
     "undo_others": "undo another person's action",
     "read_audit": "read the audit log",
+    "manage_notifications": "read and resend notification deliveries",
     "manage_agents": "manage agents",
     "manage_canned_replies": "manage canned replies",
 }

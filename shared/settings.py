@@ -129,6 +129,21 @@ class Settings(BaseSettings):
     """Signs the inbox's session cookies; unset means a random one per process (logins end on
     restart, and several reporting processes need the same value)."""
 
+    public_url: str | None = None
+    """The address agents open the inbox at (e.g. https://support.example.com); notifications
+    link to the exchange under it. Unset: notifications carry no link."""
+
+    # --- reporting notifications ----------------------------------------------------------------
+    notify_interval_s: float = Field(default=1.0, gt=0)
+    """How often reporting looks for webhook deliveries that are due."""
+    notify_batch: int = Field(default=100, ge=1, le=1_000)
+    notify_timeout_s: float = Field(default=5.0, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1)
+    """Attempts before a delivery is dead-lettered (a 4xx other than 408/409/425/429 at once)."""
+    notify_retry_base_s: float = Field(default=5.0, gt=0)
+    notify_retry_cap_s: float = Field(default=1_800.0, gt=0)
+    """Backoff between attempts: base doubling per attempt, capped, with jitter."""
+
     # --- reporting risk -------------------------------------------------------------------------
     risk_alert_threshold: float = Field(default=50.0, gt=0, le=100)
     """Risk score (0-100) at which an exchange raises an EscalationAlert."""

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +16,7 @@ from services.reporting.adapters.queries import HistoryQueries
 from services.reporting.adapters.reports import ReportQueries
 from services.reporting.app import install_routes
 from services.reporting.domain.business_time import Calendar
+from services.reporting.domain.notifications import Addressing
 from services.reporting.domain.reports import CalendarLookup
 from services.reporting.domain.summary import RiskConfig
 from services.reporting.inbox.wiring import add_inbox, build_signer
@@ -28,6 +30,7 @@ from services.reporting.use_cases.corrections import Corrections
 from services.reporting.use_cases.decisions import DecisionHandler
 from services.reporting.use_cases.exchange_commands import ExchangeCommands
 from services.reporting.use_cases.exchanges import ExchangeStatesHandler
+from services.reporting.use_cases.http_notifications import notifications_router
 from services.reporting.use_cases.http_reports import reports_router
 from services.reporting.use_cases.http_workspace import (
     Workspace,
@@ -35,6 +38,7 @@ from services.reporting.use_cases.http_workspace import (
     workspace_router,
 )
 from services.reporting.use_cases.manual_actions import ManualActions
+from services.reporting.use_cases.notifications import NotificationLog, NotificationSender
 from services.reporting.use_cases.police_reports import PoliceReports
 from services.reporting.use_cases.timers import TimerHandler
 from shared.accounts import AccountDirectory
@@ -81,21 +85,25 @@ def calendars_from(directory: AccountDirectory) -> CalendarLookup:
     return lookup
 
 
-def _register(runtime: ServiceRuntime, sessions: async_sessionmaker[AsyncSession]) -> None:
+def _register(
+    runtime: ServiceRuntime,
+    sessions: async_sessionmaker[AsyncSession],
+    notify: Addressing | None,
+) -> None:
     s, names = runtime.settings, runtime.names
     config = RiskConfig(
         threshold=s.risk_alert_threshold,
         rearm=s.risk_alert_rearm,
         window=timedelta(minutes=s.risk_window_minutes),
     )
-    decisions = DecisionHandler(sessions, runtime.publisher, names.alerts, config)
+    decisions = DecisionHandler(sessions, runtime.publisher, names.alerts, config, notify)
     g = Group.REPORTING
     runtime.consume(names.comments, "comments", g, CommentReceived, CommentHistoryHandler(sessions))
     runtime.consume(names.decisions, "decisions", g, DecisionMade, decisions)
     runtime.consume(names.actions, "actions", g, ActionCompleted, ActionHandler(sessions))
     action_states = ActionStatesHandler(sessions)
     runtime.consume(names.action_states, "action_states", g, ActionChanged, action_states)
-    runtime.consume(names.timers, "timers", g, SlaTimerEvent, TimerHandler(sessions))
+    runtime.consume(names.timers, "timers", g, SlaTimerEvent, TimerHandler(sessions, notify))
     states = ExchangeStatesHandler(sessions)
     runtime.consume(names.exchanges, "exchanges", g, ExchangeChanged, states)
 
@@ -123,12 +131,15 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     runtime = ServiceRuntime(SERVICE, settings, engine)
-    _register(runtime, sessions)
-    reports = ReportQueries(sessions)
-    runtime.spawn(lambda stop: refresh_gauges(runtime, reports, stop))
     directory = AccountDirectory.load(
         settings.accounts_file, accept_unknown=settings.accept_unknown_accounts
     )
+    notify = Addressing.of(directory, settings.public_url)
+    _register(runtime, sessions, notify if notify.accounts else None)
+    reports = ReportQueries(sessions)
+    runtime.spawn(lambda stop: refresh_gauges(runtime, reports, stop))
+    if notify.accounts:
+        runtime.spawn(lambda stop: send_notifications(sessions, directory, settings, stop))
     app = runtime.build_app("Steam-Connect reporting")
     router = reports_router(reports, calendars_from(directory), settings.risk_alert_threshold)
     people = People(sessions)
@@ -137,12 +148,26 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("REPORTING_API_KEYS is empty: /v1 answers signed-in agents only")
     principal = access.dependency()
     workspace = build_workspace(runtime, sessions, people, directory)
-    install_routes(
-        app, HistoryQueries(sessions), principal, [router, workspace_router(workspace, principal)]
-    )
+    routers = [
+        router,
+        workspace_router(workspace, principal),
+        notifications_router(NotificationLog(sessions), principal),
+    ]
+    install_routes(app, HistoryQueries(sessions), principal, routers)
     install_workspace_errors(app)
     add_inbox(app, runtime, sessions, access, workspace, directory)
     return app
+
+
+async def send_notifications(
+    sessions: async_sessionmaker[AsyncSession],
+    directory: AccountDirectory,
+    settings: Settings,
+    stop: asyncio.Event,
+) -> None:
+    """The webhook sender's loop, with one HTTP client (connection pool) for its lifetime."""
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        await NotificationSender(sessions, directory, settings, client).run(stop)
 
 
 async def refresh_once(runtime: ServiceRuntime, reports: ReportQueries) -> None:

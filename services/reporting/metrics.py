@@ -45,6 +45,16 @@ OPEN_BY_RISK = Gauge(
     "Exchanges not yet resolved, by risk band (refreshed every few seconds).",
     ["band"],
 )
+NOTIFICATIONS = Counter(
+    "sc_reporting_notifications_total",
+    "Webhook delivery attempts, by notification kind and outcome (delivered, retry, dead).",
+    ["kind", "outcome"],
+)
+NOTIFICATIONS_BY_STATUS = Gauge(
+    "sc_reporting_notification_deliveries",
+    "Webhook deliveries by status (dead = dead-lettered, waiting for an admin).",
+    ["status"],
+)
 
 OTHER = "other"
 

@@ -22,9 +22,9 @@ from services.responder.adapters.base import AdapterRegistry
 from services.responder.adapters.outbox import Claim, Outcome
 from services.responder.domain.dispatch import dispose
 from services.responder.domain.model import ActionRequest, ActionResult, PlanItem
-from services.responder.domain.resilience import backoff_s
 from services.responder.events import Settled, changed, completed, ended, observe
 from shared.accounts import AccountDirectory, UnknownAccount
+from shared.backoff import backoff_s
 from shared.clock import Clock, utcnow
 from shared.contracts.actions import FINAL_STATUSES, TEXT_KINDS
 from shared.db.models import ActionRow

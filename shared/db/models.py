@@ -469,6 +469,37 @@ class ReportingCannedReplyRow(Base):
     updated_at: Mapped[datetime]
 
 
+class ReportingNotificationRow(Base):
+    """One webhook delivery of a notice (threat, escalation, SLA due soon or breached): the
+    outbox the sender works from and, once `dead`, the dead-letter record. Writer: reporting.
+
+    The primary key is the notice's id and the webhook's name, so a redelivered event adds no
+    second delivery; `payload` is the exact body, signed again at each attempt.
+    """
+
+    __tablename__ = "reporting_notifications"
+    __table_args__ = (
+        Index("ix_reporting_notifications_due", "status", "next_attempt_at"),
+        Index("ix_reporting_notifications_created_at", "created_at"),
+    )
+
+    delivery_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    platform: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str] = mapped_column(String(200))
+    thread_id: Mapped[str] = mapped_column(String(300))
+    webhook: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+
+
 TABLE_OWNERS: dict[str, str] = {
     CommentRow.__tablename__: "reporting",
     CommentEventRow.__tablename__: "reporting",
@@ -490,6 +521,7 @@ TABLE_OWNERS: dict[str, str] = {
     ReportingPoliceDecisionRow.__tablename__: "reporting",
     ReportingCorrectionRow.__tablename__: "reporting",
     ReportingCannedReplyRow.__tablename__: "reporting",
+    ReportingNotificationRow.__tablename__: "reporting",
 }
 """The one service that reads and writes each table (ARCHITECTURE.md: what others know of it
 arrives as events). `tests/architecture/test_table_ownership.py` holds the code to it."""

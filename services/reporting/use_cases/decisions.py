@@ -2,7 +2,8 @@
 
 Each decided customer message is stored as signals (negativity, toxicity, topics), its exchange
 re-scored, and an `EscalationAlert` published when the score crosses the threshold (triage's R11
-takes the exchange private on it). Reporting's own copy of every decision is written here too.
+takes the exchange private on it). Reporting's own copy of every decision is written here too,
+and, in the same transaction, the webhook deliveries of threats and alerts (see notifications).
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from itertools import chain
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.reporting.adapters import notifications as outbox
 from services.reporting.adapters.signals import ReportingRepository
+from services.reporting.domain.notifications import (
+    Addressing,
+    notice_from_alert,
+    notice_from_decision,
+)
 from services.reporting.domain.risk import storm_topics
 from services.reporting.domain.signals import MessageSignal, signal_from_decision
 from services.reporting.domain.summary import (
@@ -26,6 +33,7 @@ from services.reporting.domain.summary import (
     rescore,
 )
 from services.reporting.metrics import ALERTS, CATEGORIZED, DECISIONS, BoundedLabel
+from shared.clock import Clock, utcnow
 from shared.contracts import DecisionMade, EscalationAlert, RiskReason
 from shared.streams.consumer import Delivery
 from shared.streams.publisher import EventPublisher
@@ -61,11 +69,15 @@ class DecisionHandler:
         publisher: EventPublisher,
         alerts_stream: str,
         config: RiskConfig,
+        notify: Addressing | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self._sessions = sessions
         self._publisher = publisher
         self._stream = alerts_stream
         self._config = config
+        self._notify = notify
+        self._clock = clock
         self._rule = BoundedLabel()
         self._category = BoundedLabel(limit=30)
 
@@ -76,7 +88,7 @@ class DecisionHandler:
         signals = [signal_from_decision(d) for d in decisions if d.trigger == "comment"]
         due = {d.decision_id: d.sla_due_at for d in decisions}
         new_ids: set[str] = set()
-        rescored: list[Rescored] = []
+        alerts: list[EscalationAlert] = []
         async with self._sessions() as session, session.begin():
             repo = ReportingRepository(session)
             await repo.insert_decisions(decisions)
@@ -84,7 +96,10 @@ class DecisionHandler:
                 new_ids = await repo.insert_messages(signals)
                 rescored = await self._rescore(repo, signals, new_ids, due)
                 await repo.save_summaries([r.summary for r in rescored])
-        alerts = [_alert(r, self._config.threshold) for r in rescored if r.alert]
+                alerts = [_alert(r, self._config.threshold) for r in rescored if r.alert]
+            if self._notify is not None:
+                notices = [*map(notice_from_decision, decisions), *map(notice_from_alert, alerts)]
+                await outbox.enqueue(session, self._notify(notices), self._clock())
         if alerts:
             await self._publisher.publish([(self._stream, a) for a in alerts])
         self._count(decisions, new_ids, alerts)

@@ -6,18 +6,29 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.reporting.adapters import notifications as outbox
 from services.reporting.adapters.signals import ReportingRepository
+from services.reporting.domain.notifications import Addressing, notice_from_timer
 from services.reporting.domain.summary import apply_timer
 from services.reporting.metrics import SLA_EVENTS
+from shared.clock import Clock, utcnow
 from shared.contracts import SlaTimerEvent
 from shared.streams.consumer import Delivery
 
 
 class TimerHandler:
-    """Appends SLA timer events to the history and settles the exchange's deadline."""
+    """Appends SLA timer events to the history, settles the exchange's deadline, and notifies
+    the account's webhooks of a clock due soon or breached (in the same transaction)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        notify: Addressing | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
         self._sessions = sessions
+        self._notify = notify
+        self._clock = clock
 
     async def __call__(self, batch: Sequence[Delivery[SlaTimerEvent]]) -> None:
         events = sorted(
@@ -31,6 +42,9 @@ class TimerHandler:
             for e in fresh:
                 current[e.thread_id] = apply_timer(current.get(e.thread_id), e)
             await repo.save_summaries(list(current.values()))
+            if self._notify is not None:
+                outgoing = self._notify(map(notice_from_timer, fresh))
+                await outbox.enqueue(session, outgoing, self._clock())
         for e in fresh:
             if e.kind == "sla":
                 SLA_EVENTS.labels(e.status).inc()

@@ -290,3 +290,17 @@ async def test_an_inbox_session_works_the_api_with_its_csrf_token(
     )
     assert blocked.status_code == 403
     assert f"{name} is signed in as agent" in blocked.json()["detail"]
+
+
+async def test_notification_deliveries_are_for_supervisors_and_unknown_ones_are_404(
+    client: httpx.AsyncClient,
+) -> None:
+    refused = await client.get("/v1/notifications", headers=AGENT)
+    assert refused.status_code == 403, refused.text
+    assert "only a supervisor or above may read and resend" in refused.json()["detail"]
+    listed = await client.get("/v1/notifications", params={"status": "dead"}, headers=SUPERVISOR)
+    assert listed.status_code == 200 and isinstance(listed.json(), list)
+    bad = await client.get("/v1/notifications", params={"status": "lost"}, headers=SUPERVISOR)
+    assert bad.status_code == 422 and "status" in bad.text
+    missing = await client.post("/v1/notifications/no-such-delivery/send-again", headers=ADMIN)
+    assert missing.status_code == 404 and "no-such-delivery" in missing.json()["detail"]

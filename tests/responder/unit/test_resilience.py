@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from services.responder.domain.resilience import CircuitBreaker, RateGate, backoff_s
+from services.responder.domain.resilience import CircuitBreaker, RateGate
 from services.responder.domain.verdicts import google_verdict, meta_verdict, x_verdict
+from shared.backoff import backoff_s
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
