@@ -1,5 +1,5 @@
-"""`steam-connect agents ...` and `steam-connect feedback export`: the operator's side of the
-agents' workspace. Passwords are read without echo (or one line from stdin for scripts) and
+"""`steam-connect agents ...` and `steam-connect feedback export|overrides`: the operator's side
+of the agents' workspace. Passwords are read without echo (or one line from stdin for scripts) and
 never printed."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TextIO, TypeVar
 
 from services.reporting.adapters.people import AccountError, AgentAccount, People
+from services.reporting.domain.overrides import table
 from services.reporting.use_cases.corrections import Corrections
 from shared.db.session import make_engine, make_sessionmaker
 from shared.people import Principal
@@ -90,6 +91,10 @@ def cmd_agents(args: argparse.Namespace) -> int:
 
 def cmd_feedback(args: argparse.Namespace) -> int:
     since: datetime | None = args.since
+    if args.action == "overrides":
+        rows = _run(lambda _p, corrections: corrections.overrides(since))
+        print(table(rows) if rows else "no corrections of decided comments yet")
+        return 0
     lines = _run(lambda _p, corrections: corrections.feedback(since))
     out = sys.stdout if args.output in (None, "-") else open(args.output, "w")  # noqa: SIM115
     try:
@@ -133,4 +138,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     export = feedback_actions.add_parser("export", help="as labelled JSON lines (datasets format)")
     export.add_argument("--since", type=_aware, help="ISO time with zone")
     export.add_argument("-o", "--output", help="file (default: stdout)")
+    overrides = feedback_actions.add_parser(
+        "overrides", help="per label and account: how often agents overrode the machine"
+    )
+    overrides.add_argument("--since", type=_aware, help="ISO time with zone")
     feedback.set_defaults(func=cmd_feedback)

@@ -5,7 +5,9 @@ Three kinds of table, each beside the published result where one exists:
 - cross-dataset: every evaluation-only set, whole — no shipped weight ever saw it or its source,
   so these predict behaviour on a brand page best;
 - the project's brand-page set: the action the policy takes against the action a support team
-  would take, and the precision of every hide, delete and block.
+  would take, and the precision of every hide, delete and block;
+- agents' corrections, when `--feedback` (default var/feedback.ndjson, written by
+  `steam-connect feedback export -o var/feedback.ndjson`) exists.
 Every table scores the labels exactly as triage acts on them (the policy's thresholds), plus,
 for the heads behind them, the calibrated model score alone at 0.5.
 """
@@ -28,7 +30,7 @@ from services.triage.domain.model.classifier import EncoderMode, ModelClassifier
 from services.triage.domain.model.hybrid import HybridClassifier
 from services.triage.domain.policy_loader import load_policy
 from shared.settings import Settings
-from steam_connect.training import brandpage_eval, data
+from steam_connect.training import brandpage_eval, data, feedback_eval
 from steam_connect.training.metrics import multiclass_report
 
 Row = dict[str, Any]
@@ -274,17 +276,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default=DEFAULT_MODEL_NAME)
     parser.add_argument("--encoder", choices=("cascade", "always", "off"), default="cascade")
     parser.add_argument(
+        "--feedback",
+        type=Path,
+        default=feedback_eval.DEFAULT_FEEDBACK,
+        help="agents' corrections as exported by `steam-connect feedback export` (if present)",
+    )
+    parser.add_argument(
+        "--only-feedback", action="store_true", help="score the corrections only (fast)"
+    )
+    parser.add_argument(
         "--no-cache",
         action="store_true",
         help="embed every text afresh instead of reading var/cache/embeddings",
     )
     args = parser.parse_args(argv)
-    labeller, model = build(args.encoder, args.model_dir, args.name, cached=not args.no_cache)
+    cached = not args.no_cache and not args.only_feedback  # the cache is of the datasets
+    labeller, model = build(args.encoder, args.model_dir, args.name, cached=cached)
     print(
         f"model {args.name} {model.version}, encoder {args.encoder}, "
         f"policy {labeller.policy.version}"
     )
-    evaluate(labeller, model)
+    if not args.only_feedback:
+        evaluate(labeller, model)
+    if args.feedback.exists():
+        rows = feedback_eval.load(args.feedback)
+        feedback_eval.print_report(args.feedback, feedback_eval.evaluate(labeller, rows))
+    elif args.only_feedback:
+        raise SystemExit(f"{args.feedback} does not exist: run `steam-connect feedback export`")
 
 
 if __name__ == "__main__":

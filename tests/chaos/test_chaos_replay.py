@@ -37,7 +37,10 @@ pytestmark = pytest.mark.e2e
 COMMENTS = int(os.environ.get("CHAOS_COMMENTS", "2400"))
 KILLS = 4
 TOKEN = "chaos-graph-token"
-DRAIN_S = 120.0
+DRAIN_S = 300.0
+"""A bound on catching up, not a speed test (`make bench` measures speed): it is 20 s on a warm
+machine, but each SIGKILLed triage reloads its model, and with a cold page cache the four
+restarts once took the whole of an earlier 120 s bound."""
 PLATFORM_WRITES = frozenset({"reply", "private_reply", "hide", "delete", "block_author"})
 TEXTS = {
     "reply": "My order {n} never arrived and the blender is broken.",

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.reporting.domain.overrides import Case
 from services.reporting.domain.workspace import RecentReply
 from shared.contracts.actions import REPLY_KINDS
 from shared.db.models import (
@@ -211,3 +212,43 @@ async def corrections_since(
         (r, comments.get((r.platform, r.comment_id)), langs.get((r.platform, r.comment_id)))
         for r in rows
     ]
+
+
+async def override_cases(session: AsyncSession, since: datetime | None, limit: int) -> list[Case]:
+    """Each correction beside the newest decision on its comment made before it: the labels
+    and scores the agent overrode (or confirmed). A correction of an undecided comment is left
+    out: there was nothing to override."""
+    stmt = select(ReportingCorrectionRow).order_by(ReportingCorrectionRow.id).limit(limit)
+    if since is not None:
+        stmt = stmt.where(ReportingCorrectionRow.at >= since)
+    corrections = list((await session.scalars(stmt)).all())
+    ids = sorted({c.comment_id for c in corrections})
+    decided: dict[tuple[str, str], list[tuple[datetime, dict[str, Any]]]] = {}
+    if ids:
+        rows = await session.execute(
+            select(
+                ReportingDecisionRow.platform,
+                ReportingDecisionRow.comment_id,
+                ReportingDecisionRow.decided_at,
+                ReportingDecisionRow.event,
+            )
+            .where(ReportingDecisionRow.comment_id.in_(ids))
+            .order_by(ReportingDecisionRow.decided_at)
+        )
+        for platform, comment_id, at, event in rows:
+            decided.setdefault((platform, comment_id), []).append((at, event))
+    cases: list[Case] = []
+    for c in corrections:
+        before = [e for at, e in decided.get((c.platform, c.comment_id), []) if at <= c.at]
+        if not before:
+            continue
+        event = before[-1]
+        cases.append(
+            Case(
+                account_id=c.account_id,
+                tokens=tuple(str(t) for t in c.labels),
+                machine_labels=frozenset(str(x) for x in event.get("labels", ())),
+                scores={str(k): float(v) for k, v in dict(event.get("scores", {})).items()},
+            )
+        )
+    return cases

@@ -16,13 +16,14 @@ from shared.labels import LABELS, NEGATION, denied
 
 SOURCE = "steam-connect-corrections"
 
-_FLAGS: dict[str, tuple[str, ...]] = {
+FLAGS: dict[str, tuple[str, ...]] = {
     "threat": ("threat",),
     "abuse": tuple(label for label in LABELS if label.startswith("abuse.")),
     "complaint": tuple(label for label in LABELS if label.startswith("complaint.")),
     "spam": ("abuse.spam",),
     "troll": ("troll",),
 }
+"""The dataset-style booleans of a feedback line, and the labels each stands for."""
 
 
 def settled_flags(tokens: Sequence[str]) -> dict[str, bool]:
@@ -30,7 +31,7 @@ def settled_flags(tokens: Sequence[str]) -> dict[str, bool]:
     asserted = {t for t in tokens if not t.startswith(NEGATION)}
     negations = [t for t in tokens if t.startswith(NEGATION)]
     flags: dict[str, bool] = {}
-    for flag, members in _FLAGS.items():
+    for flag, members in FLAGS.items():
         if asserted & set(members):
             flags[flag] = True
         elif all(any(denied(m, n) for n in negations) for m in members):

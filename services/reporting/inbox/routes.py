@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from services.reporting.adapters.people import audit
+from services.reporting.domain.workspace import Refused
 from services.reporting.inbox.i18n import LANGUAGES
 from services.reporting.inbox.live import event_stream
 from services.reporting.inbox.queries import QueueQuery, evidence_export
@@ -211,6 +212,15 @@ def command_routes(inbox: Inbox, router: APIRouter) -> None:
         if account is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown exchange {thread_id!r}")
         edited = _edit(text, original) if kind == "approve_draft" else None
+        if kind == "undo_hide":
+            hidden = next((a for a in state.actions if a.action_id == action_id), None)
+            if hidden is not None:
+                try:
+                    await inbox.workspace.actions.may_undo_hide(
+                        who.principal, thread_id, hidden.comment_id
+                    )
+                except Refused as exc:
+                    raise HTTPException(status.HTTP_403_FORBIDDEN, exc.message) from exc
         try:
             cmd = AgentCommand(
                 occurred_at=utcnow(),

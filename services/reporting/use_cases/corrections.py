@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.reporting.adapters import workspace as store
 from services.reporting.adapters.people import audit
 from services.reporting.domain.feedback import feedback_line
+from services.reporting.domain.overrides import OverrideRow, override_report
 from services.reporting.domain.workspace import NotFound, clean_labels, require
 from shared.clock import Clock, utcnow
 from shared.people import Principal
@@ -126,3 +127,12 @@ class Corrections:
             )
             for r, comment, lang in found
         ]
+
+    async def overrides(
+        self, since: datetime | None = None, limit: int = 100_000
+    ) -> list[OverrideRow]:
+        """Per label and account: how often agents overrode the machine, and the threshold
+        that would have matched them."""
+        async with self._sessions() as session:
+            cases = await store.override_cases(session, since, limit)
+        return override_report(cases)

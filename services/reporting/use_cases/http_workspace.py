@@ -139,6 +139,18 @@ class CannedBody(_Body):
     """Words with `{author_name}`, `{brand}`, `{reference}`; a literal brace is doubled."""
 
 
+class OverrideView(BaseModel):
+    label: str
+    account_id: str
+    corrections: int
+    agreed: int
+    added_by_agents: int
+    removed_by_agents: int
+    override_rate: float
+    suggested_threshold: float | None
+    matched_at_suggestion: int | None
+
+
 class CannedView(_Body):
     id: int
     account_id: str
@@ -243,6 +255,16 @@ def workspace_router(ws: Workspace, principal: PrincipalDependency) -> APIRouter
         lines = await ws.corrections.feedback(since)
         body = b"".join(orjson.dumps(line) + b"\n" for line in lines)
         return Response(body, media_type="application/x-ndjson")
+
+    @router.get("/feedback/overrides", response_model=list[OverrideView])
+    async def get_overrides(
+        who: Who, since: Annotated[AwareDatetime | None, Query()] = None
+    ) -> list[OverrideView]:
+        """Per label and account (`*`: all): how often agents overrode the machine, and the
+        score threshold that would have matched them (null when the labels as decided do best)."""
+        require(who, "work")
+        rows = await ws.corrections.overrides(since)
+        return [OverrideView.model_validate(r.as_dict()) for r in rows]
 
     @router.get(
         "/audit",

@@ -182,7 +182,6 @@ class ManualActions:
             row = await self._comment(session, thread_id, comment_id)
             if action == "unhide":
                 await self._may_undo(session, who, thread_id, row.comment_id)
-            if action == "unhide":
                 await store.add_correction(session, not_abuse(row, who, now, "unhide"))
             command = AgentCommand(
                 occurred_at=now,
@@ -199,6 +198,12 @@ class ManualActions:
             )
         await self._publish(command)
         return Queued(command.manual_action_id, command.event_id)
+
+    async def may_undo_hide(self, who: Principal, thread_id: str, comment_id: str) -> None:
+        """Refused when `who` would undo another person's hide without the right (the inbox's
+        "undo hide" on a drafted hide asks this before it sends its command)."""
+        async with self._sessions() as session:
+            await self._may_undo(session, who, thread_id, comment_id)
 
     async def _may_undo(
         self, session: AsyncSession, who: Principal, thread_id: str, comment_id: str

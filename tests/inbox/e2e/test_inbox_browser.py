@@ -327,6 +327,15 @@ def test_agents_answer_and_moderate_by_hand_see_each_other_and_correct_labels(
     lines = [json.loads(x) for x in exported.stdout.splitlines()]
     [line] = [x for x in lines if x["id"].startswith(f"facebook:{cid}:")]
     assert (line["text"], line["complaint"], line["abuse"]) == (SERVICE_COMPLAINT, True, False)
+    overrides = subprocess.run(
+        [sys.executable, "-m", "steam_connect.cli", "feedback", "overrides"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "| complaint.customer_service | * | 1 |" in overrides.stdout, overrides.stdout
 
     # The supervisor blocks the author: the platform saw the block, once.
     browser.delete_all_cookies()

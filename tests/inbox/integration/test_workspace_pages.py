@@ -7,17 +7,18 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.people import People
 from services.reporting.bootstrap import create_app
 from shared.contracts import AgentCommand
-from shared.db.models import ReportingExchangeRow
+from shared.db.models import ReportingActionRow, ReportingExchangeRow
 from shared.db.session import make_sessionmaker
 from shared.people import Principal
 from shared.settings import Settings
@@ -301,3 +302,55 @@ async def test_the_message_count_comes_from_the_comments_held_not_the_summary(
         await _login(client, name)
         page = await client.get("/inbox/", params={"q": ex.comment_id})
         assert f"{ex.thread_id} · 1 message</small>" in page.text.lower()  # ids are lowercase
+
+
+async def test_undoing_a_colleagues_hide_from_the_inbox_is_a_supervisors_call(
+    app: object, engine: AsyncEngine, redis: Redis, app_settings: Settings
+) -> None:
+    ex = await _seed(engine, redis, StreamNames(app_settings.stream_prefix))
+    alex, robin, sam = [await _person(engine, r) for r in ("agent", "agent", "supervisor")]
+    hide_id = f"agent:{uuid.uuid4().hex}"  # the outbox row of Alex's hide, as responder reports
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(ReportingActionRow).values(
+                action_id=hide_id,
+                decision_id=hide_id,
+                kind="hide",
+                status="done",
+                platform="facebook",
+                account_id="acc-1",
+                comment_id=ex.comment_id,
+                thread_id=ex.thread_id,
+                author_id="author-1",
+                detail="",
+                text=None,
+                evidence=None,
+                created_at=datetime.now(UTC),
+            )
+        )
+    page_url, url = f"/inbox/threads/{ex.thread_id}", f"/inbox/threads/{ex.thread_id}/commands"
+    async with _client(app) as client:
+        await _login(client, alex)
+        page = await client.get(page_url)
+        hid = await client.post(
+            f"{page_url}/moderation", data={"csrf": _csrf(page.text), "action": "hide"}
+        )
+        assert hid.status_code == 303, hid.text
+    sent_before = len(await _commands(redis, app_settings))
+    async with _client(app) as client:
+        await _login(client, robin)
+        csrf = _csrf((await client.get(page_url)).text)
+        refused = await client.post(
+            url, data={"csrf": csrf, "kind": "undo_hide", "action_id": hide_id}
+        )
+        assert refused.status_code == 403
+        assert f"{alex} hid this comment" in refused.text and "supervisor" in refused.text
+        assert len(await _commands(redis, app_settings)) == sent_before, "nothing published"
+    async with _client(app) as client:
+        await _login(client, sam)
+        csrf = _csrf((await client.get(page_url)).text)
+        done = await client.post(
+            url, data={"csrf": csrf, "kind": "undo_hide", "action_id": hide_id}
+        )
+        assert done.status_code == 303, done.text
+    assert [c.kind for c in await _commands(redis, app_settings)][-1] == "undo_hide"

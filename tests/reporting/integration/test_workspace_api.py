@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
@@ -304,3 +305,25 @@ async def test_notification_deliveries_are_for_supervisors_and_unknown_ones_are_
     assert bad.status_code == 422 and "status" in bad.text
     missing = await client.post("/v1/notifications/no-such-delivery/send-again", headers=ADMIN)
     assert missing.status_code == 404 and "no-such-delivery" in missing.json()["detail"]
+
+
+async def test_the_override_report_counts_what_agents_overrode_per_label_and_account(
+    client: httpx.AsyncClient, exchange: Exchange
+) -> None:
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+    url = f"/v1/comments/facebook/{exchange.comment_id}/corrections"
+    made = await client.post(url, json={"labels": ["not:complaint", "troll"]}, headers=AGENT)
+    assert made.status_code == 201, made.text
+
+    report = await client.get("/v1/feedback/overrides", params={"since": since}, headers=AGENT)
+    assert report.status_code == 200, report.text
+    rows = {(r["label"], r["account_id"]): r for r in report.json()}
+    product = rows[("complaint.product", "acc-1")]  # the machine said so at 0.93
+    assert (product["corrections"], product["removed_by_agents"], product["agreed"]) == (1, 1, 0)
+    assert product["override_rate"] == 1.0
+    assert product["suggested_threshold"] is not None and product["suggested_threshold"] > 0.93
+    troll = rows[("troll", "acc-1")]  # scored 0.02, the agent says it applies
+    assert (troll["added_by_agents"], troll["suggested_threshold"]) == (1, 0.02)
+    assert rows[("complaint.social_media", "*")]["agreed"] == 1  # denied, and not given
+    refused = await client.get("/v1/feedback/overrides", params={"since": "yesterday"})
+    assert refused.status_code in (401, 422)
