@@ -28,6 +28,11 @@ DEAD_LETTERED = Counter(
     "Stream entries moved to the dead-letter stream.",
     ["stream", "group"],
 )
+HTTP_REFUSED = Counter(
+    "sc_http_refused_total",
+    "Requests refused before any route ran: body over its cap (413) or key over its rate (429).",
+    ["service", "status"],
+)
 
 
 def render_latest() -> tuple[bytes, str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -24,7 +24,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.http_body_limit import BodyLimit, LimitRequestBody
 from shared.metrics import render_latest
+from shared.rate_limit import RateLimitPerKey, RatePolicy
 from shared.settings import Settings
 from shared.streams.consumer import (
     BatchHandler,
@@ -147,8 +149,33 @@ class ServiceRuntime:
                 checks["database"] = f"error: {type(exc).__name__}"
         return checks
 
-    def build_app(self, title: str) -> FastAPI:
+    def build_app(
+        self,
+        title: str,
+        *,
+        body_limits: Sequence[BodyLimit] = (),
+        rates: RatePolicy | None = None,
+    ) -> FastAPI:
+        """The service's app with health, metrics and the limits every entry point shares.
+
+        Middleware run outermost first: NUL check, body cap (no I/O), then the rate limit
+        (one Redis call), so an oversized or malformed request costs nothing downstream.
+        """
         app = FastAPI(title=title, lifespan=self.lifespan)
+        if rates is not None:
+            app.add_middleware(
+                RateLimitPerKey,
+                policy=rates,
+                redis_url=self.settings.redis_url,
+                key_prefix=f"{self.settings.stream_prefix}:ratelimit",
+                service=self.service,
+            )
+        app.add_middleware(
+            LimitRequestBody,
+            limits=body_limits,
+            default_bytes=self.settings.http_max_body_bytes,
+            service=self.service,
+        )
         app.add_middleware(RefuseNulInUrl)
 
         @app.get("/healthz", tags=["operations"])

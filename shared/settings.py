@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -47,10 +47,23 @@ class Settings(BaseSettings):
     triage_port: int = 8002
     responder_port: int = 8003
     reporting_port: int = 8004
+    http_max_body_bytes: int = Field(default=1 << 20, ge=1_024)
+    """Cap on a request body wherever no endpoint-specific cap applies (413 above it)."""
+    api_rate_limit: str = "50/second;1500/minute"
+    """Per key (or inbox session, or client address) on reporting's and responder's `/v1` API,
+    in the `limits` notation; empty turns it off. 429 with Retry-After above it."""
 
     # --- ingest ---------------------------------------------------------------------------------
     ingest_api_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     ingest_max_batch: int = Field(default=1_000, ge=1)
+    ingest_max_body_bytes: int = Field(default=8 << 20, ge=1_024)
+    """Cap on a `POST /v1/comments` body: 1,000 comments of ~8 KB; replay halves a batch
+    refused for its size."""
+    webhook_max_body_bytes: int = Field(default=4 << 20, ge=1_024)
+    """Cap on a platform's webhook delivery (Meta batches up to 1,000 small changes)."""
+    ingest_rate_limit: str = "1000/second"
+    """Per ingest key on `POST /v1/comments`; webhooks are not limited (platforms retry a 429
+    as a failure and may disable the subscription)."""
     dedupe_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     thread_ttl_s: int = Field(default=90 * 24 * 3600, ge=60)
     """How long ingest remembers which thread a comment is in, for replies to it."""
@@ -167,6 +180,14 @@ class Settings(BaseSettings):
                 "taken over by another responder and posted twice"
             )
         return self
+
+    @field_validator("api_rate_limit", "ingest_rate_limit")
+    @classmethod
+    def _rates_parse(cls, value: str, info: ValidationInfo) -> str:
+        from shared.rate_limit import parse_rates  # here: that module brings FastAPI along
+
+        parse_rates(value, (info.field_name or "rate limit").upper())
+        return value
 
     @field_validator("ingest_api_keys", "reporting_api_keys", "responder_api_keys", mode="before")
     @classmethod

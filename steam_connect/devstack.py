@@ -2,7 +2,8 @@
 
 Uses the Redis and PostgreSQL at REDIS_URL / DATABASE_URL when they answer, else starts embedded
 real servers under `.state/`; migrates; starts the four services; replays the samples; prints each
-decision and each console action as it happens; stops everything on Ctrl-C or SIGTERM.
+decision and each console action as it happens; restarts a service that crashes (with backoff,
+steam_connect/supervision.py); stops everything on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from steam_connect.processes import (
     wait_healthy,
 )
 from steam_connect.replay import replay
+from steam_connect.supervision import Supervisor
 
 
 @dataclass(frozen=True)
@@ -166,12 +168,20 @@ def child_env(
     return env
 
 
-def start_services(settings: Settings, env: dict[str, str], stack: Stack, layout: Layout) -> None:
+def start_services(
+    settings: Settings, env: dict[str, str], stack: Stack, layout: Layout
+) -> Supervisor:
+    """Starts the four in order, each healthy before the next; then keeps them up."""
+
+    def start(name: str) -> ServiceProcess:
+        return spawn(name, service_port(settings, name), env, layout.var / "log", layout.root)
+
     for name in SERVICES:
-        child = spawn(name, service_port(settings, name), env, layout.var / "log", layout.root)
+        child = start(name)
         stack.children.append(child)
         wait_healthy(child)
-        say(f"{name} healthy at {child.base_url} (log {child.log_path})")
+        say(f"{name} healthy at {child.base_url} (pid {child.proc.pid}, log {child.log_path})")
+    return Supervisor(stack.children, start)
 
 
 def format_decision(body: dict[str, Any]) -> str:
@@ -280,8 +290,8 @@ def replay_in_background(
     return thread
 
 
-def watch(stack: Stack, tail: Tail, stopping: threading.Event) -> int:
-    """Prints until asked to stop; a child or a Redis that dies is reported and ends the run."""
+def watch(tail: Tail, supervisor: Supervisor, stopping: threading.Event) -> int:
+    """Prints until asked to stop; a crashed service is restarted, a lost Redis ends the run."""
     while not stopping.is_set():
         try:
             lines = tail.poll()
@@ -290,10 +300,8 @@ def watch(stack: Stack, tail: Tail, stopping: threading.Event) -> int:
             return 1
         for line in lines:
             print(line, flush=True)
-        for child in stack.children:
-            if child.proc.poll() is not None:
-                say(f"{child.name} exited with {child.proc.returncode}; log:\n{child.log_tail()}")
-                return 1
+        for message in supervisor.check():
+            say(message)
     return 0
 
 
@@ -304,7 +312,7 @@ def serve_stack(
     redis_url = find_redis(settings, stack, layout)
     env = child_env(settings, layout, redis_url, find_postgres(settings, stack, layout))
     ensure_inbox_admin(env["DATABASE_URL"], layout)
-    start_services(settings, env, stack, layout)
+    supervisor = start_services(settings, env, stack, layout)
     ingest_url = f"http://127.0.0.1:{settings.ingest_port}"
     say(f"ingest API key: {env['INGEST_API_KEYS']}")
     say(f"reporting API key: {env['REPORTING_API_KEYS']}")
@@ -319,7 +327,7 @@ def serve_stack(
         elif with_replay:
             say(f"no sample file at {layout.sample}; waiting for comments instead")
         say(f"post comments to {ingest_url}/v1/comments; Ctrl-C stops everything")
-        return watch(stack, tail, stopping)
+        return watch(tail, supervisor, stopping)
     finally:
         redis.close()
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -103,15 +104,32 @@ def error_reason(response: httpx.Response) -> str:
 
 
 class Replayer:
-    """Posts batches to ingest and folds the answers into a summary."""
+    """Posts batches to ingest and folds the answers into a summary.
 
-    def __init__(self, client: httpx.Client, summary: ReplaySummary) -> None:
+    A batch refused for its size (413) is halved until it fits; a 429 is waited out for as long
+    as Retry-After says, so a replay shares a rate-limited key without losing a line.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        summary: ReplaySummary,
+        sleep: Callable[[float], None] = time.sleep,
+        max_wait_s: float = 120.0,
+    ) -> None:
         self._client = client
         self.summary = summary
+        self._sleep = sleep
+        self._max_wait_s = max_wait_s
 
     def _post(self, lines: Sequence[Line]) -> httpx.Response:
         response = self._client.post(COMMENTS_PATH, json=[line.body for line in lines])
-        if response.status_code >= 500 or response.status_code in (401, 403, 413):
+        while response.status_code == 429:
+            self._sleep(min(self._max_wait_s, retry_after_s(response)))
+            response = self._client.post(COMMENTS_PATH, json=[line.body for line in lines])
+        if response.status_code == 413 and len(lines) == 1:
+            return response  # one line too large on its own: that line is rejected
+        if response.status_code >= 500 or response.status_code in (401, 403):
             raise RuntimeError(
                 f"ingest refused the batch starting at line {lines[0].number}: "
                 f"{error_reason(response)}"
@@ -128,12 +146,24 @@ class Replayer:
         if response.is_success:
             self._add(count_outcomes(response.json(), len(lines)))
             return
+        if response.status_code == 413 and len(lines) > 1:
+            half = len(lines) // 2
+            self.send(lines[:half])
+            self.send(lines[half:])
+            return
+        if len(lines) == 1:
+            self.summary.rejected.append((lines[0].number, error_reason(response)))
+            return
         for line in lines:  # pinpoint the bad line(s) of a rejected batch
-            single = self._post([line])
-            if single.is_success:
-                self._add(count_outcomes(single.json(), 1))
-            else:
-                self.summary.rejected.append((line.number, error_reason(single)))
+            self.send([line])
+
+
+def retry_after_s(response: httpx.Response) -> float:
+    """Retry-After in seconds (ingest sends whole seconds); 1 s when absent or unreadable."""
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1.0
 
 
 def progress(done: int, total: int, out: TextIO) -> None:

@@ -12,12 +12,18 @@ from services.ingest.adapters.redis_intake import RedisIntake
 from services.ingest.adapters.youtube_api import YouTubeApi
 from services.ingest.adapters.youtube_cursor import RedisCursorStore
 from services.ingest.connectors.youtube import DailyBudget
-from services.ingest.use_cases.http_comments import install_routes
-from services.ingest.use_cases.http_webhooks import WebhookSecrets, install_webhooks
+from services.ingest.use_cases.http_comments import COMMENTS_PATH, install_routes
+from services.ingest.use_cases.http_webhooks import (
+    WEBHOOKS_PREFIX,
+    WebhookSecrets,
+    install_webhooks,
+)
 from services.ingest.use_cases.ingest_comments import IngestComments
 from services.ingest.use_cases.youtube_poll import YouTubePoller
 from shared.accounts import AccountDirectory
+from shared.http_body_limit import BodyLimit
 from shared.logging import configure_logging
+from shared.rate_limit import rate_policy
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings
 
@@ -40,7 +46,14 @@ def create_app(settings: Settings) -> FastAPI:
     keys = [key.get_secret_value() for key in settings.ingest_api_keys]
     if not keys:
         log.warning("INGEST_API_KEYS is empty: every POST /v1/comments will be refused with 401")
-    app = runtime.build_app("Steam-Connect ingest")
+    app = runtime.build_app(
+        "Steam-Connect ingest",
+        body_limits=(
+            BodyLimit(COMMENTS_PATH, settings.ingest_max_body_bytes),
+            BodyLimit(WEBHOOKS_PREFIX, settings.webhook_max_body_bytes),
+        ),
+        rates=rate_policy(settings.ingest_rate_limit, "INGEST_RATE_LIMIT", [COMMENTS_PATH]),
+    )
     handler = IngestComments(accounts, store)
     install_routes(app, handler=handler, api_keys=keys, max_batch=settings.ingest_max_batch)
     install_webhooks(app, handler=handler, secrets=_webhook_secrets(settings))

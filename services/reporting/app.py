@@ -20,11 +20,14 @@ log = logging.getLogger(__name__)
 
 PrincipalDependency = Callable[..., Awaitable[Principal]]
 
+API_PREFIX = "/v1"
+"""Every machine- and agent-facing route lives under it: the rate limit counts these."""
+
 
 def history_router(queries: HistoryQueries, principal: PrincipalDependency) -> APIRouter:
     """The `/v1` routes; every one needs a key or a session (health and metrics live outside)."""
     router = APIRouter(
-        prefix="/v1",
+        prefix=API_PREFIX,
         dependencies=[Depends(principal)],
         responses={401: {"model": ErrorView}, 404: {"model": ErrorView}},
     )
@@ -76,5 +79,5 @@ def install_routes(
     """The history routes plus any further `/v1` routers, all behind the same check."""
     app.include_router(history_router(queries, principal))
     for router in extra:
-        app.include_router(router, prefix="/v1", dependencies=[Depends(principal)])
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(principal)])
     app.add_exception_handler(StoredEventInvalid, _stored_event_invalid)

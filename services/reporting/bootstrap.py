@@ -14,11 +14,12 @@ from services.reporting.access import Access
 from services.reporting.adapters.people import People
 from services.reporting.adapters.queries import HistoryQueries
 from services.reporting.adapters.reports import ReportQueries
-from services.reporting.app import install_routes
+from services.reporting.app import API_PREFIX, install_routes
 from services.reporting.domain.business_time import Calendar
 from services.reporting.domain.notifications import Addressing
 from services.reporting.domain.reports import CalendarLookup
 from services.reporting.domain.summary import RiskConfig
+from services.reporting.inbox.session import COOKIE
 from services.reporting.inbox.wiring import add_inbox, build_signer
 from services.reporting.metrics import OPEN_BY_RISK
 from services.reporting.use_cases.action_states import ActionStatesHandler
@@ -55,6 +56,7 @@ from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.metrics import STREAM_STATS, read_stream_stats
 from shared.people import parse_api_keys
+from shared.rate_limit import rate_policy
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings
 from shared.streams.names import Group
@@ -140,7 +142,8 @@ def create_app(settings: Settings) -> FastAPI:
     runtime.spawn(lambda stop: refresh_gauges(runtime, reports, stop))
     if notify.accounts:
         runtime.spawn(lambda stop: send_notifications(sessions, directory, settings, stop))
-    app = runtime.build_app("Steam-Connect reporting")
+    rates = rate_policy(settings.api_rate_limit, "API_RATE_LIMIT", [API_PREFIX], COOKIE)
+    app = runtime.build_app("Steam-Connect reporting", rates=rates)
     router = reports_router(reports, calendars_from(directory), settings.risk_alert_threshold)
     people = People(sessions)
     access = Access(parse_api_keys(settings.reporting_api_keys), build_signer(settings), people)

@@ -20,12 +20,13 @@ from services.responder.driver import ActionDriver, RetryPolicy
 from services.responder.use_cases.commands import CommandHandler
 from services.responder.use_cases.decisions import DecisionHandler
 from services.responder.use_cases.due_actions import run_retry_loop
-from services.responder.use_cases.http_drafts import drafts_router
+from services.responder.use_cases.http_drafts import DRAFTS_PREFIX, drafts_router
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
 from shared.contracts import AgentCommand, DecisionMade
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
+from shared.rate_limit import rate_policy
 from shared.runtime import ServiceRuntime, serve
 from shared.settings import Settings
 from shared.streams.names import Group
@@ -115,7 +116,8 @@ def create_app(settings: Settings) -> FastAPI:
     commands = CommandHandler(sessions=sessions, driver=driver, accounts=accounts)
     runtime.consume(runtime.names.commands, "commands", Group.RESPONDER, AgentCommand, commands)
     runtime.spawn(lambda stop: run_retry_loop(driver, stop, settings.action_retry_interval_s))
-    app = runtime.build_app("Steam-Connect responder")
+    rates = rate_policy(settings.api_rate_limit, "API_RATE_LIMIT", [DRAFTS_PREFIX])
+    app = runtime.build_app("Steam-Connect responder", rates=rates)
     app.include_router(
         drafts_router(
             sessions=sessions,

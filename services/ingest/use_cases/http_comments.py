@@ -28,6 +28,8 @@ from shared.http_auth import key_matches
 
 log = logging.getLogger(__name__)
 
+COMMENTS_PATH = "/v1/comments"
+
 _BODY_DOC: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -128,7 +130,7 @@ def install_routes(
     install_error_handlers(app)
 
     @app.post(
-        "/v1/comments",
+        COMMENTS_PATH,
         status_code=202,
         dependencies=[Depends(_auth_dependency(api_keys))],
         openapi_extra=_BODY_DOC,

@@ -26,6 +26,8 @@ from shared.clock import utcnow
 
 log = logging.getLogger(__name__)
 
+WEBHOOKS_PREFIX = "/webhooks"
+
 Verifier = Callable[[str, bytes, str | None], bool]
 
 
@@ -136,7 +138,7 @@ def install_webhooks(app: FastAPI, *, handler: IngestComments, secrets: WebhookS
     for platform in ("facebook", "instagram"):
         _install_meta(app, connectors[platform], handler, secrets.verify_token)
 
-    @app.get("/webhooks/x", tags=["webhooks"])
+    @app.get(f"{WEBHOOKS_PREFIX}/x", tags=["webhooks"])
     async def x_crc(request: Request) -> JSONResponse:
         token = request.query_params.get("crc_token")
         if not secrets.x_consumer_secret:
@@ -146,7 +148,7 @@ def install_webhooks(app: FastAPI, *, handler: IngestComments, secrets: WebhookS
             raise _rejected("x", 400, "handshake", "crc_token missing", "send ?crc_token=...")
         return JSONResponse(x.crc_response(secrets.x_consumer_secret, token))
 
-    @app.post("/webhooks/x", tags=["webhooks"])
+    @app.post(f"{WEBHOOKS_PREFIX}/x", tags=["webhooks"])
     async def x_events(request: Request) -> JSONResponse:
         return await _deliver(connectors["x"], handler, request)
 
@@ -154,7 +156,7 @@ def install_webhooks(app: FastAPI, *, handler: IngestComments, secrets: WebhookS
 def _install_meta(
     app: FastAPI, connector: Connector, handler: IngestComments, verify_token: str
 ) -> None:
-    path = f"/webhooks/{connector.platform}"
+    path = f"{WEBHOOKS_PREFIX}/{connector.platform}"
 
     async def handshake(request: Request) -> PlainTextResponse:
         return _meta_handshake(connector.platform, verify_token, request)

@@ -20,6 +20,8 @@ from shared.db.models import ActionRow
 from shared.http_auth import bearer_auth
 from shared.tone import edit_refusal
 
+DRAFTS_PREFIX = "/v1/drafts"
+
 
 class Draft(BaseModel):
     action_id: str
@@ -76,7 +78,7 @@ def drafts_router(
     clock: Clock,
 ) -> APIRouter:
     router = APIRouter(
-        prefix="/v1/drafts",
+        prefix=DRAFTS_PREFIX,
         tags=["drafts"],
         dependencies=[Depends(bearer_auth(keys, "RESPONDER_API_KEYS"))],
     )

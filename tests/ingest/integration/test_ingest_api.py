@@ -9,6 +9,7 @@ from typing import Any, cast
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 from redis.asyncio import Redis
 
 from services.ingest.bootstrap import create_app
@@ -256,3 +257,47 @@ async def test_failed_append_leaves_no_dedupe_key_so_a_retry_publishes(
     retried = await client.post("/v1/comments", json=comment("c1"), headers=AUTH)
     assert retried.json()["results"][0]["status"] == "accepted"
     assert len(await stream_events(redis, settings)) == 1
+
+
+async def test_a_body_over_its_cap_is_413_naming_the_limit_and_is_not_read(
+    settings: Settings, redis: Redis
+) -> None:
+    """A 30 MB post used to be read whole before its 422; now the declared length decides."""
+    capped = settings.model_copy(
+        update={"ingest_max_body_bytes": 64 * 1024, "webhook_max_body_bytes": 16 * 1024}
+    )
+    async for client in _client(capped):
+        big = b"[" + b" " * (30 << 20) + b"]"
+        response = await client.post("/v1/comments", content=big, headers=AUTH)
+        assert response.status_code == 413, response.text
+        assert response.json()["limit_bytes"] == 64 * 1024
+        assert "POST /v1/comments accepts at most 64 KiB (65536 bytes)" in response.json()["detail"]
+        hook = await client.post("/webhooks/facebook", content=b"{" + b" " * 20_000 + b"}")
+        assert hook.status_code == 413
+        assert "16 KiB" in hook.json()["detail"]
+        fits = await client.post("/v1/comments", json=comment("c1"), headers=AUTH)
+        assert fits.status_code == 202
+    assert [e.comment.comment_id for e in await stream_events(redis, settings)] == ["c1"]
+
+
+async def test_each_key_has_its_own_rate_and_a_429_says_when_to_come_back(
+    settings: Settings, redis: Redis
+) -> None:
+    keys = [SecretStr("test-ingest-key"), SecretStr("second-ingest-key")]
+    limited = settings.model_copy(update={"ingest_rate_limit": "3/minute", "ingest_api_keys": keys})
+    async for client in _client(limited):
+        for n in range(3):
+            ok = await client.post("/v1/comments", json=comment(f"c{n}"), headers=AUTH)
+            assert ok.status_code == 202, ok.text
+        refused = await client.post("/v1/comments", json=comment("c9"), headers=AUTH)
+        assert refused.status_code == 429, refused.text
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "INGEST_RATE_LIMIT" in refused.json()["detail"]
+        other = {"Authorization": "Bearer second-ingest-key"}
+        assert (
+            await client.post("/v1/comments", json=comment("c8"), headers=other)
+        ).status_code == 202
+        assert (await client.get("/healthz")).status_code == 200  # only the API is counted
+    published = [e.comment.comment_id for e in await stream_events(redis, settings)]
+    assert published == ["c0", "c1", "c2", "c8"]
+    assert not [k async for k in redis.scan_iter(match=f"*{'test-ingest-key'}*")]  # digests only

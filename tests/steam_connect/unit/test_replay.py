@@ -103,3 +103,38 @@ def test_an_unauthorised_batch_stops_the_replay() -> None:
     )
     with pytest.raises(RuntimeError, match="line 7"):
         Replayer(client, ReplaySummary()).send([Line(7, {"text": "x"})])
+
+
+def test_a_batch_too_large_is_halved_and_a_429_is_waited_out() -> None:
+    """Ingest's caps (3 comments a request here) and its rate limit cost a replay no line."""
+    seen: list[int] = []
+    limited = iter([True, False, False, False, False, False])
+
+    def capped_ingest(request: httpx.Request) -> httpx.Response:
+        items: list[dict[str, Any]] = json.loads(request.content)
+        if next(limited, False):
+            return httpx.Response(429, headers={"Retry-After": "7"}, json={"error": "rate"})
+        if len(items) > 3:
+            return httpx.Response(413, json={"error": "request body too large"})
+        seen.append(len(items))
+        return httpx.Response(202, json={"accepted": len(items), "duplicates": 0, "ignored": 0})
+
+    waits: list[float] = []
+    client = httpx.Client(base_url="http://ingest", transport=httpx.MockTransport(capped_ingest))
+    replayer = Replayer(client, ReplaySummary(), sleep=waits.append)
+    replayer.send([Line(n, {"text": str(n)}) for n in range(1, 11)])
+    assert replayer.summary.accepted == 10 and not replayer.summary.rejected
+    assert sum(seen) == 10 and max(seen) <= 3
+    assert waits == [7.0]
+
+
+def test_a_single_line_too_large_is_rejected_with_its_number() -> None:
+    client = httpx.Client(
+        base_url="http://ingest",
+        transport=httpx.MockTransport(
+            lambda _r: httpx.Response(413, json={"detail": "accepts at most 8 MiB"})
+        ),
+    )
+    replayer = Replayer(client, ReplaySummary())
+    replayer.send([Line(4, {"text": "x"})])
+    assert replayer.summary.rejected == [(4, "HTTP 413: accepts at most 8 MiB")]
