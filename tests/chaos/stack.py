@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class ChaosStack:
     log_dir: Path
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     kills: list[str] = field(default_factory=list)
+    graceful_stops: list[tuple[str, int, float]] = field(default_factory=list)
+    """(service, exit code, seconds to stop) of every SIGTERM stop before a restart."""
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -52,6 +55,12 @@ class ChaosStack:
         os.killpg(process.proc.pid, signal.SIGKILL)
         process.proc.wait()
         self.kills.append(name)
+
+    def stop_gracefully(self, name: str) -> None:
+        """SIGTERM, as a rolling restart sends: the batch in hand is finished, then it exits."""
+        began = time.monotonic()
+        code = stop(self.processes[name], timeout=30.0)
+        self.graceful_stops.append((name, code, time.monotonic() - began))
 
     def alive(self) -> dict[str, int | None]:
         return {name: p.proc.poll() for name, p in self.processes.items()}
