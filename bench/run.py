@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -398,11 +399,16 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
                 (names.actions, str(Group.TRIAGE)),
             ]
             before = await batch_totals(procs)
+            await asyncio.sleep(1.0)  # PostgreSQL publishes its counters about once a second
+            costs_before = await Costs.read(procs, redis, settings.database_url)
             began = time.perf_counter()
             await flood(procs["ingest"].base_url, run, N, offset=N)
             await wait_drained(redis, all_groups)
             result["end_to_end"] = N / (time.perf_counter() - began)
             result["end_to_end_mean_batch"] = mean_batches(before, await batch_totals(procs))
+            await asyncio.sleep(1.5)
+            costs = await Costs.read(procs, redis, settings.database_url)
+            result["per_comment"] = costs.per_comment(costs_before, N)
             say(f"end to end {result['end_to_end']:,.0f} comments/s")
             await offered_load(procs["ingest"].base_url, run, RATE, LOAD_S)
             await wait_drained(redis, all_groups)
@@ -424,6 +430,95 @@ async def measure(settings: Settings, env: dict[str, str], logs: Path) -> dict[s
             await analyser
     result["peak_rss_mb"] = {k: v / 2**20 for k, v in rss.peak.items()}
     return result
+
+
+REPLICAS = int(os.environ.get("BENCH_REPLICAS", "2"))
+SHARDS = int(os.environ.get("BENCH_SHARDS", "4"))
+CONSUMERS = ("triage", "responder", "reporting")
+GROUPS = {
+    "triage": ("comments", "actions"),
+    "responder": ("decisions",),
+    "reporting": ("comments", "decisions", "actions", "action_states", "exchanges"),
+}
+
+
+async def replicated(settings: Settings, env: dict[str, str], logs: Path) -> dict[str, Any]:
+    """End to end with REPLICAS processes of each consumer service over SHARDS partitions.
+
+    Its own stream prefix (the partition count changes the stream keys); the same database.
+    """
+    prefix = f"{settings.stream_prefix}-r"
+    names, run = StreamNames(prefix, SHARDS), uuid.uuid4().hex[:6]
+    env = {**env, "STREAM_PREFIX": prefix, "STREAM_SHARDS": str(SHARDS)}
+    redis = Redis.from_url(settings.redis_url)
+    procs: dict[str, ServiceProcess] = {}
+    pairs = [
+        (key, service)
+        for service, streams in GROUPS.items()
+        for stream in streams
+        for key in names.partitions(getattr(names, stream))
+    ]
+    try:
+        procs["ingest"] = spawn("ingest", infra.free_port(), env, logs, ROOT, label="ingest-r")
+        for service in CONSUMERS:
+            for n in range(1, REPLICAS + 1):
+                label = f"{service}-r{n}"
+                procs[label] = spawn(service, infra.free_port(), env, logs, ROOT, label=label)
+        for process in procs.values():
+            await asyncio.to_thread(wait_healthy, process, 180)
+        await asyncio.sleep(3 * 1.0)  # a few ownership rounds: the partitions spread out
+        began = time.perf_counter()
+        await flood(procs["ingest"].base_url, run, N)
+        await wait_drained(redis, pairs)
+        rate = N / (time.perf_counter() - began)
+    finally:
+        for process in procs.values():
+            stop(process)
+        await redis.aclose()
+        await _clean(settings.redis_url, prefix)
+    return {"replicas": REPLICAS, "shards": SHARDS, "end_to_end": rate}
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Counters read before and after a stage: what each comment cost, measured."""
+
+    cpu_s: dict[str, float]
+    rows: int
+    redis_commands: int
+
+    @classmethod
+    async def read(cls, procs: dict[str, ServiceProcess], redis: Redis, database_url: str) -> Costs:
+        cpu = {}
+        for name, p in procs.items():
+            with contextlib.suppress(psutil.Error):
+                times = psutil.Process(p.proc.pid).cpu_times()
+                cpu[name] = times.user + times.system
+        engine = make_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                rows = (await conn.execute(text(ROWS_WRITTEN))).scalar_one()
+        finally:
+            await engine.dispose()
+        stats = await redis.info("stats")
+        return cls(cpu, int(rows), int(stats["total_commands_processed"]))
+
+    def per_comment(self, before: Costs, comments: int) -> dict[str, Any]:
+        return {
+            "cpu_ms": {
+                name: 1000 * (self.cpu_s[name] - before.cpu_s.get(name, 0.0)) / comments
+                for name in self.cpu_s
+            },
+            "postgres_rows": (self.rows - before.rows) / comments,
+            "redis_commands": (self.redis_commands - before.redis_commands) / comments,
+        }
+
+
+ROWS_WRITTEN = (
+    "SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database "
+    "WHERE datname = current_database()"
+)
+"""Rows written in this database (statistics lag by up to a second: read after a pause)."""
 
 
 def say(text: str) -> None:
@@ -457,6 +552,20 @@ def table(r: dict[str, Any]) -> str:
     lines.append(
         f"| end to end, 4 services | {e2e:,.0f} comments/s | >= 1,000 | {'ok' if e2e >= 1000 else 'MISSED'} |"
     )
+    if "replicated" in r:
+        rep = r["replicated"]
+        lines.append(
+            f"| end to end, {rep['replicas']} replicas of each consumer service, {rep['shards']} partitions | {rep['end_to_end']:,.0f} comments/s | same machine: availability, not speed (docs/scaling.md) | {rep['end_to_end'] / e2e:.2f} of one each |"
+        )
+    if "per_comment" in r:
+        cost = r["per_comment"]
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in cost["cpu_ms"].items())
+        lines.append(
+            f"| CPU per comment end to end (ms) | {cpu} | capacity model (docs/scaling.md) | - |"
+        )
+        lines.append(
+            f"| PostgreSQL rows written / Redis commands per comment | {cost['postgres_rows']:.1f} / {cost['redis_commands']:.1f} | - | - |"
+        )
     batches = ", ".join(f"{k} {v:.0f}" for k, v in r["end_to_end_mean_batch"].items())
     lines.append(f"| mean batch end to end (entries) | {batches} | - | - |")
     for kind, s in r["latency_ms"].items():
@@ -494,6 +603,10 @@ def main() -> int:
             ports = {s: infra.free_port() for s in SERVICES}
             env = service_env(settings, ports, Path(tmp) / "console.ndjson")
             result = asyncio.run(measure(settings, env, Path(tmp) / "logs"))
+            if REPLICAS > 1:
+                say(f"end to end with {REPLICAS} replicas of each consumer service")
+                result["replicated"] = asyncio.run(replicated(settings, env, Path(tmp) / "logs"))
+                say(f"replicated end to end {result['replicated']['end_to_end']:,.0f} comments/s")
     finally:
         infra.drop_database(db)
         asyncio.run(_clean(base.redis_url, prefix))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
@@ -95,25 +95,27 @@ def _text(value: object) -> str:
 
 
 async def read_stream_stats(
-    redis: Redis, streams: Mapping[str, str], dead_letter: str
+    redis: Redis, streams: Mapping[str, Sequence[str]], dead_letter: str
 ) -> StreamStats:
-    """XINFO GROUPS per stream (logical name → key) and XLEN of the dead-letter stream."""
-    groups: list[GroupStats] = []
-    for logical, key in streams.items():
-        try:
-            infos = await redis.xinfo_groups(key)
-        except ResponseError as exc:
-            if "no such key" in str(exc).lower():
-                continue
-            raise
-        for info in infos:
-            lag = info.get("lag")
-            groups.append(
-                GroupStats(
-                    stream=logical,
-                    group=_text(info["name"]),
-                    lag=int(lag) if lag is not None else -1,
-                    pending=int(info["pending"]),
-                )
-            )
+    """XINFO GROUPS per partition, summed per logical stream and group, and XLEN of the
+    dead-letter stream. A group's lag is -1 when Redis cannot tell it for some partition."""
+    totals: dict[tuple[str, str], tuple[int, int]] = {}
+    for logical, keys in streams.items():
+        for key in keys:
+            try:
+                infos = await redis.xinfo_groups(key)
+            except ResponseError as exc:
+                if "no such key" in str(exc).lower():
+                    continue
+                raise
+            for info in infos:
+                name = _text(info["name"])
+                lag_now = info.get("lag")
+                lag, pending = totals.get((logical, name), (0, 0))
+                lag = -1 if lag < 0 or lag_now is None else lag + int(lag_now)
+                totals[(logical, name)] = (lag, pending + int(info["pending"]))
+    groups = [
+        GroupStats(stream=logical, group=group, lag=lag, pending=pending)
+        for (logical, group), (lag, pending) in totals.items()
+    ]
     return StreamStats(tuple(groups), int(await redis.xlen(dead_letter)))

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.db.session import asyncpg_dsn
 from shared.http_body_limit import BodyLimit, LimitRequestBody
 from shared.metrics import render_latest
 from shared.rate_limit import RateLimitPerKey, RatePolicy
@@ -35,6 +36,7 @@ from shared.streams.consumer import (
     ensure_group,
 )
 from shared.streams.names import StreamNames, consumer_name
+from shared.streams.ownership import OwnershipConfig, PartitionOwner
 from shared.streams.publisher import EventPublisher
 
 log = logging.getLogger(__name__)
@@ -49,13 +51,15 @@ class ServiceRuntime:
     def __init__(self, service: str, settings: Settings, engine: AsyncEngine | None = None) -> None:
         self.service = service
         self.settings = settings
-        self.names = StreamNames(settings.stream_prefix)
+        self.names = StreamNames(settings.stream_prefix, settings.stream_shards)
         self.redis: Redis = Redis.from_url(settings.redis_url)
         self.broker = RedisBroker(settings.redis_url, log_level=logging.DEBUG)
-        self.publisher = EventPublisher(self.redis, settings.stream_maxlen)
+        self.publisher = EventPublisher(self.redis, settings.stream_maxlen, self.names)
         self.engine = engine
         self.consumer = consumer_name(service)
-        self._consumers: list[StreamConsumer[Any]] = []
+        self._partitions: dict[int, list[StreamConsumer[Any]]] = {}
+        """Per partition, this service's consumer of each stream it reads."""
+        self._reading: dict[int, tuple[asyncio.Event, list[asyncio.Task[None]]]] = {}
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
         self._stop = asyncio.Event()
@@ -70,28 +74,31 @@ class ServiceRuntime:
         handler: BatchHandler[EventT],
         *,
         batch_size: int | None = None,
-    ) -> StreamConsumer[EventT]:
-        """`batch_size` overrides CONSUMER_BATCH_SIZE for a handler whose batches are slow."""
-        consumer = StreamConsumer(
-            redis=self.redis,
-            stream=stream,
-            logical_name=logical_name,
-            group=group,
-            consumer=self.consumer,
-            model=model,
-            handler=handler,
-            dead_letter_stream=self.names.dead_letter,
-            config=ConsumerConfig(
-                batch_size=batch_size or self.settings.consumer_batch_size,
-                block_ms=self.settings.consumer_block_ms,
-                reclaim_idle_ms=self.settings.reclaim_idle_ms,
-                reclaim_interval_s=self.settings.reclaim_interval_s,
-                max_attempts=self.settings.max_delivery_attempts,
-            ),
+    ) -> None:
+        """Read the logical `stream` in `group`: each partition while this process owns it.
+
+        `batch_size` overrides CONSUMER_BATCH_SIZE for a handler whose batches are slow.
+        """
+        config = ConsumerConfig(
+            batch_size=batch_size or self.settings.consumer_batch_size,
+            block_ms=self.settings.consumer_block_ms,
+            reclaim_idle_ms=self.settings.reclaim_idle_ms,
+            reclaim_interval_s=self.settings.reclaim_interval_s,
+            max_attempts=self.settings.max_delivery_attempts,
         )
-        consumer.subscribe(self.broker)
-        self._consumers.append(consumer)
-        return consumer
+        for shard, key in enumerate(self.names.partitions(stream)):
+            consumer = StreamConsumer(
+                redis=self.redis,
+                stream=key,
+                logical_name=logical_name,
+                group=group,
+                consumer=self.consumer,
+                model=model,
+                handler=handler,
+                dead_letter_stream=self.names.dead_letter,
+                config=config,
+            )
+            self._partitions.setdefault(shard, []).append(consumer)
 
     def on_startup(self, hook: Hook) -> None:
         self._startup.append(hook)
@@ -108,29 +115,65 @@ class ServiceRuntime:
 
     @asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
-        for consumer in self._consumers:
-            await ensure_group(self.redis, consumer.stream, consumer.group)
+        for consumers in self._partitions.values():
+            for consumer in consumers:
+                await ensure_group(self.redis, consumer.stream, consumer.group)
         for hook in self._startup:
             await hook()
-        if self._consumers:
+        owner: PartitionOwner | None = None
+        if self._partitions:
             await self.broker.start()
-        reclaimer = f"{self.consumer}-reclaim"
-        for consumer in self._consumers:
-            self._tasks.append(asyncio.create_task(consumer.run_reclaimer(reclaimer, self._stop)))
+            owner = self._partition_owner()
+            await owner.tick()  # a lone process reads at once; a stand-by keeps trying
+            self._tasks.append(asyncio.create_task(owner.run(self._stop)))
         log.info("%s started as %s", self.service, self.consumer)
         try:
             yield
         finally:
             log.info("%s stopping", self.service)
-            self._stop.set()  # first: a reclaimer must not revive the subscribers stopped below
-            if self._consumers:
+            self._stop.set()  # first: no partition is taken over while stopping
+            await asyncio.gather(*self._tasks, return_exceptions=True)  # gives partitions back
+            if self._partitions:
                 await self.broker.stop()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
             for hook in self._shutdown:
                 await hook()
             if self.engine is not None:
                 await self.engine.dispose()
             await self.redis.aclose()
+
+    def _partition_owner(self) -> PartitionOwner:
+        config = OwnershipConfig(
+            service=self.service,
+            member=self.consumer,
+            database_dsn=asyncpg_dsn(self.settings.database_url),
+            interval_s=self.settings.ownership_interval_s,
+            member_ttl_s=self.settings.member_ttl_s,
+        )
+        return PartitionOwner(config, self.names, self.redis, self._read, self._stop_reading)
+
+    async def _read(self, shard: int) -> None:
+        """Now the owner of `shard`: finish what the last reader left, then read on."""
+        consumers = self._partitions.get(shard, [])
+        stop = asyncio.Event()
+        for consumer in consumers:
+            taken = await consumer.take_over()
+            if taken:
+                log.info(
+                    "%s took over %d pending entries of %s", self.service, taken, consumer.stream
+                )
+        tasks = []
+        reclaimer = f"{self.consumer}-reclaim"
+        for consumer in consumers:
+            await consumer.start(self.broker)
+            tasks.append(asyncio.create_task(consumer.run_reclaimer(reclaimer, stop)))
+        self._reading[shard] = (stop, tasks)
+
+    async def _stop_reading(self, shard: int) -> None:
+        stop, tasks = self._reading.pop(shard, (asyncio.Event(), []))
+        stop.set()  # first: a reclaimer must not revive the subscribers stopped below
+        for consumer in self._partitions.get(shard, []):
+            await consumer.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def health(self) -> dict[str, str]:
         """Checks each dependency the service needs; a failing one makes /healthz answer 503."""

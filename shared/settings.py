@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/steam_connect"
     stream_prefix: str = "sc"
     stream_maxlen: int = Field(default=1_000_000, ge=1_000)
+    """Per stream partition."""
+    stream_shards: int = Field(default=1, ge=1, le=256)
+    """Partitions per event stream. Each is consumed by one process of a service at a time
+    (its PostgreSQL advisory lock), so an exchange's events stay in order however many
+    replicas run; replicas beyond the partition count wait as stand-bys. Every process of an
+    installation must use the same value (docs/scaling.md)."""
+    ownership_interval_s: float = Field(default=1.0, gt=0)
+    """How often a consumer process renews its membership and rebalances its partitions."""
+    member_ttl_s: float = Field(default=10.0, gt=0)
+    """A process silent this long no longer counts when partitions are shared out."""
 
     # --- consumers ------------------------------------------------------------------------------
     consumer_batch_size: int = Field(default=500, ge=1, le=5_000)

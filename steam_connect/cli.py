@@ -83,7 +83,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     from steam_connect import dlq
 
     settings = Settings()
-    names = StreamNames(settings.stream_prefix)
+    names = StreamNames(settings.stream_prefix, settings.stream_shards)
     redis = Redis.from_url(settings.redis_url)
     try:
         letters = dlq.entries(redis, names, group=args.group, ids=args.id or (), limit=args.limit)

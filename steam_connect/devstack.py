@@ -159,6 +159,7 @@ def child_env(
         REDIS_URL=redis_url,
         DATABASE_URL=database_url,
         STREAM_PREFIX=settings.stream_prefix,
+        STREAM_SHARDS=str(settings.stream_shards),
         INGEST_API_KEYS=first_key(settings.ingest_api_keys, f"demo-{secrets.token_hex(8)}"),
         REPORTING_API_KEYS=first_key(settings.reporting_api_keys, f"demo-{secrets.token_hex(8)}"),
         ACCEPT_UNKNOWN_ACCOUNTS="true",
@@ -213,22 +214,25 @@ def format_console_action(raw: str) -> str:
 
 
 class Tail:
-    """Follows the decisions stream (from its end when created) and the console record file."""
+    """Follows the decisions stream's partitions (from their ends when created) and the console
+    record file."""
 
-    def __init__(self, redis: Redis, stream: str, console_file: Path) -> None:
+    def __init__(self, redis: Redis, streams: tuple[str, ...], console_file: Path) -> None:
         self._redis = redis
-        self._stream = stream
-        newest = redis.xrevrange(stream, count=1)
-        self._last: Any = newest[0][0] if newest else "0-0"
+        self._last: dict[Any, Any] = {}
+        for stream in streams:
+            newest = redis.xrevrange(stream, count=1)
+            self._last[stream] = newest[0][0] if newest else "0-0"
         self._console = console_file
         self._offset = console_file.stat().st_size if console_file.exists() else 0
 
     def poll(self, block_ms: int = 500) -> list[str]:
         lines = []
-        answer: Any = self._redis.xread({self._stream: self._last}, count=500, block=block_ms)
-        for _stream, entries in answer or []:
+        answer: Any = self._redis.xread(self._last, count=500, block=block_ms)
+        for stream, entries in answer or []:
             for entry_id, fields in entries:
-                self._last = entry_id
+                key = stream.decode() if isinstance(stream, bytes) else stream
+                self._last[key] = entry_id
                 lines.append(format_decision(decode(fields)))
         if self._console.exists():
             with self._console.open("rb") as handle:
@@ -318,8 +322,10 @@ def serve_stack(
     say(f"reporting API key: {env['REPORTING_API_KEYS']}")
     redis = Redis.from_url(redis_url)
     try:
-        decisions = StreamNames(settings.stream_prefix).decisions
-        tail = Tail(redis, decisions, layout.console_record)  # before the replay: misses nothing
+        names = StreamNames(settings.stream_prefix, settings.stream_shards)
+        tail = Tail(
+            redis, names.partitions(names.decisions), layout.console_record
+        )  # before the replay: misses nothing
         if with_replay and layout.sample.exists():
             replay_in_background(
                 layout.sample, ingest_url, env["INGEST_API_KEYS"], env["DATABASE_URL"]

@@ -117,7 +117,7 @@ def replay(
     redis: Redis, names: StreamNames, letters: Iterable[DeadLetter], maxlen: int
 ) -> list[Replayed]:
     """Re-drives each entry atomically; one already replayed by someone else is skipped."""
-    allowed = set(names.all()) - {names.dead_letter}
+    allowed = set(names.all_keys()) - {names.dead_letter}
     script = redis.register_script(_REPLAY_LUA)
     done: list[Replayed] = []
     for letter in letters:

@@ -22,6 +22,8 @@ import asyncpg
 from redis import Redis
 from redis.exceptions import RedisError
 
+from shared.db.session import asyncpg_dsn as asyncpg_dsn  # re-exported for the tooling
+
 log = logging.getLogger(__name__)
 
 
@@ -40,11 +42,6 @@ def redis_answers(url: str) -> bool:
         return bool(Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping())
     except (RedisError, OSError, ValueError):
         return False
-
-
-def asyncpg_dsn(url: str) -> str:
-    """SQLAlchemy's URL spelling to the one asyncpg takes."""
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def postgres_answers(url: str) -> bool:

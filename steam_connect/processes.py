@@ -42,14 +42,24 @@ class ServiceProcess:
         return "\n".join(text[-lines:])
 
 
-def spawn(name: str, port: int, env: dict[str, str], log_dir: Path, cwd: Path) -> ServiceProcess:
-    """Own session: Ctrl-C reaches only the supervisor, which then stops the children in order."""
+def spawn(
+    name: str,
+    port: int,
+    env: dict[str, str],
+    log_dir: Path,
+    cwd: Path,
+    label: str | None = None,
+) -> ServiceProcess:
+    """Own session: Ctrl-C reaches only the supervisor, which then stops the children in order.
+
+    `label` names the log of one replica among several (`triage-2.log`); the port is its own.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"{name}.log"
+    log_path = log_dir / f"{label or name}.log"
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", f"services.{name}"],
-            env=env,
+            env={**env, f"{name.upper()}_PORT": str(port)},
             cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,

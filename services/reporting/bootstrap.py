@@ -177,14 +177,14 @@ async def refresh_once(runtime: ServiceRuntime, reports: ReportQueries) -> None:
     """Stream lag / pending / dead-letter size, and open exchanges per risk band."""
     n = runtime.names
     streams = {
-        "comments": n.comments,
-        "decisions": n.decisions,
-        "actions": n.actions,
-        "action_states": n.action_states,
-        "timers": n.timers,
-        "alerts": n.alerts,
-        "exchanges": n.exchanges,
-        "commands": n.commands,
+        "comments": n.partitions(n.comments),
+        "decisions": n.partitions(n.decisions),
+        "actions": n.partitions(n.actions),
+        "action_states": n.partitions(n.action_states),
+        "timers": n.partitions(n.timers),
+        "alerts": n.partitions(n.alerts),
+        "exchanges": n.partitions(n.exchanges),
+        "commands": n.partitions(n.commands),
     }
     STREAM_STATS.update(await read_stream_stats(runtime.redis, streams, n.dead_letter))
     counts = await reports.open_by_band()

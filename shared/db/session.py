@@ -17,6 +17,11 @@ def _json_text(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def asyncpg_dsn(url: str) -> str:
+    """SQLAlchemy's URL spelling to the one asyncpg takes (for sessions outside the pool)."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
 def make_engine(database_url: str, *, pool_size: int = 5) -> AsyncEngine:
     """Two settings that the batch repositories need to stay fast:
 

@@ -108,8 +108,9 @@ class StreamConsumer(Generic[EventT]):
         self._config = config
         self._subscriber: Any = None
 
-    def subscribe(self, broker: RedisBroker) -> None:
-        """Register the batch subscriber; call `ensure_group` before the broker starts."""
+    def subscribe(self, broker: RedisBroker) -> Any:
+        """Register the batch subscriber and return it; call `ensure_group` first. Registered
+        before the broker starts, the broker starts it; after, the caller does (`start`)."""
         sub = StreamSub(
             self.stream,
             group=self.group,
@@ -128,6 +129,53 @@ class StreamConsumer(Generic[EventT]):
             await self.process(list(zip(ids, raw["data"], strict=True)), attempts={})
 
         self._subscriber = subscriber
+        return subscriber
+
+    async def start(self, broker: RedisBroker) -> None:
+        """Read this stream from now on, on a broker that is already running."""
+        await self.subscribe(broker).start()
+
+    async def stop(self) -> None:
+        """Stop reading: FastStream lets the batch in hand finish (its graceful timeout).
+        Entries a last read fetched without handling stay pending for whoever reads next."""
+        if self._subscriber is not None and self._subscriber.running:
+            await self._subscriber.stop()
+
+    async def take_over(self) -> int:
+        """Claim every entry still pending in the group — a previous reader's unfinished work —
+        and handle it in stream order before any new entry; returns how many there were.
+
+        Called by a partition's new owner only, so nobody else is working on these entries.
+        """
+        handled = 0
+        cursor = "0-0"
+        while True:
+            answer = await self._redis.xautoclaim(
+                self.stream,
+                self.group,
+                self._consumer,
+                min_idle_time=0,
+                start_id=cursor,
+                count=self._config.batch_size,
+            )
+            cursor_raw, claimed = answer[0], answer[1]  # Redis 7 adds the deleted ids; 6.2 not
+            entries = [(_text(i), f) for i, f in claimed if f is not None]
+            if entries:
+                pending = await self._redis.xpending_range(
+                    self.stream,
+                    self.group,
+                    min=entries[0][0],
+                    max=entries[-1][0],
+                    count=len(entries),
+                    consumername=self._consumer,
+                )
+                attempts = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
+                for entry_id, fields in entries:
+                    await self._retry_one(entry_id, fields, attempts)
+                handled += len(entries)
+            cursor = _text(cursor_raw)
+            if cursor == "0-0":
+                return handled
 
     async def revive_subscriber(self, stop: asyncio.Event) -> bool:
         """FastStream stops a subscriber for good when its group vanished (a Redis that came back
@@ -201,7 +249,7 @@ class StreamConsumer(Generic[EventT]):
 
     async def reclaim_once(self, reclaimer: str) -> int:
         """Claim entries idle past the threshold and retry them one by one; returns the count."""
-        _next, claimed, _deleted = await self._redis.xautoclaim(
+        answer = await self._redis.xautoclaim(
             self.stream,
             self.group,
             reclaimer,
@@ -209,6 +257,7 @@ class StreamConsumer(Generic[EventT]):
             start_id="0-0",
             count=self._config.batch_size,
         )
+        claimed = answer[1]  # Redis 7 adds the deleted ids as a third element; 6.2 does not
         entries = [(_text(i), f) for i, f in claimed if f is not None]
         if not entries:
             return 0

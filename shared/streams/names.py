@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,11 +18,43 @@ class Group(StrEnum):
     OPERATOR = "operator"
 
 
+def shard_of(correlation_id: str, shards: int) -> int:
+    """The partition of an exchange: CRC-32 of its thread id, the same in every process.
+
+    Every event of one exchange carries the thread id as `correlation_id`, so a comment, the
+    actions taken on it, the agents' commands and the alerts about it share one partition.
+    """
+    return zlib.crc32(correlation_id.encode()) % shards if shards > 1 else 0
+
+
 @dataclass(frozen=True)
 class StreamNames:
-    """All stream keys under one prefix, so tests and tenants can share a Redis."""
+    """All stream keys under one prefix, so tests and tenants can share a Redis.
+
+    With `shards` > 1 each event stream is split into that many partition streams
+    (`<stream>:{<prefix>-<k>}`: the hash tag keeps partition k of every stream in one Redis
+    Cluster slot); the properties below name the logical streams, `route` and `partitions`
+    the keys events go to and are read from. One shard keeps the plain names.
+    """
 
     prefix: str
+    shards: int = 1
+
+    def partition(self, stream: str, shard: int) -> str:
+        """Key of partition `shard` of the logical `stream`."""
+        if self.shards == 1 or stream == self.dead_letter:
+            return stream
+        return f"{stream}:{{{self.prefix}-{shard}}}"
+
+    def partitions(self, stream: str) -> tuple[str, ...]:
+        """Every partition of a logical stream, in shard order (what a reader must cover)."""
+        if self.shards == 1 or stream == self.dead_letter:
+            return (stream,)
+        return tuple(self.partition(stream, k) for k in range(self.shards))
+
+    def route(self, stream: str, correlation_id: str) -> str:
+        """Where an event of this exchange goes on the logical `stream`."""
+        return self.partition(stream, shard_of(correlation_id, self.shards))
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}:stream:{name}"
@@ -68,6 +101,7 @@ class StreamNames:
         return self._key("dead-letter")
 
     def all(self) -> tuple[str, ...]:
+        """The logical streams (the dead-letter stream is never partitioned)."""
         return (
             self.comments,
             self.decisions,
@@ -79,6 +113,10 @@ class StreamNames:
             self.commands,
             self.dead_letter,
         )
+
+    def all_keys(self) -> tuple[str, ...]:
+        """Every stream key in Redis: each partition of each logical stream."""
+        return tuple(key for stream in self.all() for key in self.partitions(stream))
 
     def key(self, name: str) -> str:
         """A non-stream key (dedupe sets, indexes) under the same prefix."""

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from shared.streams.codec import encode
+from shared.streams.names import StreamNames
 
 
 class Publisher(Protocol):
@@ -17,19 +18,33 @@ class Publisher(Protocol):
     async def publish(self, items: Iterable[tuple[str, BaseModel]]) -> list[bytes]: ...
 
 
-class EventPublisher:
-    """Appends events to streams, trimmed approximately so Redis memory stays bounded."""
+def routed(names: StreamNames | None, stream: str, event: BaseModel) -> str:
+    """The partition of `stream` that this event's exchange (its correlation id) belongs to."""
+    correlation_id = getattr(event, "correlation_id", None)
+    if names is None or names.shards == 1 or not isinstance(correlation_id, str):
+        return stream
+    return names.route(stream, correlation_id)
 
-    def __init__(self, redis: Redis, maxlen: int) -> None:
+
+class EventPublisher:
+    """Appends events to streams, trimmed approximately so Redis memory stays bounded.
+
+    Callers name the logical stream; with partitioned streams (`names.shards` > 1) each event
+    goes to its exchange's partition, so one exchange's events stay in one ordered stream.
+    """
+
+    def __init__(self, redis: Redis, maxlen: int, names: StreamNames | None = None) -> None:
         self._redis = redis
         self._maxlen = maxlen
+        self._names = names
 
     async def publish(self, items: Iterable[tuple[str, BaseModel]]) -> list[bytes]:
         """XADD every (stream, event) in one pipeline; returns the entry ids in order."""
         pipe = self._redis.pipeline(transaction=False)
         count = 0
         for stream, event in items:
-            pipe.xadd(stream, encode(event), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
+            key = routed(self._names, stream, event)
+            pipe.xadd(key, encode(event), maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
             count += 1
         if count == 0:
             return []

@@ -71,6 +71,14 @@ def test_every_variable_the_services_set_is_a_settings_field() -> None:
         assert not unknown, f"{name} sets variables Settings does not read: {sorted(unknown)}"
 
 
+def test_the_consumer_services_run_replicas_over_partitioned_streams() -> None:
+    services = _services()
+    for name in ("triage", "responder", "reporting"):
+        assert str(services[name]["deploy"]["replicas"]).startswith("${"), name
+        assert services[name]["environment"]["STREAM_SHARDS"] == "${STREAM_SHARDS:-12}"
+    assert "deploy" not in services["ingest"]  # stateless HTTP: scale it behind a balancer
+
+
 def test_every_long_running_service_has_a_healthcheck() -> None:
     for name, spec in _services().items():
         if name in ONE_SHOT:
@@ -84,7 +92,11 @@ def test_every_long_running_service_has_a_healthcheck() -> None:
 def test_ports_and_health_urls_match_the_settings_defaults(name: str) -> None:
     spec = _services()[name]
     port = _settings_default_port(name)
-    assert spec["ports"] == [f"{port}:{port}"]
+    published = {"ingest": [f"{port}:{port}"], "reporting": [f"{port}-{port + 5}:{port}"]}
+    if name in published:
+        assert spec["ports"] == published[name]
+    else:  # replicas, reached by Prometheus only
+        assert "ports" not in spec and spec["expose"] == [str(port)]
     assert spec["environment"][f"{name.upper()}_PORT"] == str(port)
     assert f"http://127.0.0.1:{port}/healthz" in " ".join(spec["healthcheck"]["test"])
     assert spec["environment"]["HTTP_HOST"] == "0.0.0.0"  # noqa: S104 - inside the container
@@ -101,10 +113,10 @@ def test_services_wait_for_healthy_servers_and_the_migration(name: str) -> None:
 def test_prometheus_scrapes_each_service_on_its_port() -> None:
     config = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
     targets = {
-        target
+        f"{host}:{group['port']}"
         for job in config["scrape_configs"]
-        for group in job["static_configs"]
-        for target in group["targets"]
+        for group in job["dns_sd_configs"]
+        for host in group["names"]
     }
     assert targets == {f"{name}:{_settings_default_port(name)}" for name in APP_SERVICES}
     for rule_file in config["rule_files"]:

@@ -23,13 +23,14 @@ from shared.contracts import CommentReceived
 from shared.streams.codec import encode
 from shared.streams.names import StreamNames
 
-# KEYS[1] comments stream, then per item its thread mapping key and, for items with an event,
-# its dedupe key. ARGV[1] maxlen, ARGV[2] dedupe ttl, ARGV[3] mapping ttl, then per item: kind
-# ("event"|"own"), thread id, event id, number of entry fields n, then n field/value pairs.
+# Per item its thread mapping key and, for items with an event, its dedupe key and the comments
+# stream partition of its thread. ARGV[1] maxlen, ARGV[2] dedupe ttl, ARGV[3] mapping ttl, then
+# per item: kind ("event"|"own"), thread id, event id, number of entry fields n, then n
+# field/value pairs.
 _INTAKE_LUA = """
 local maxlen, ttl, thread_ttl = ARGV[1], ARGV[2], ARGV[3]
 local results = {}
-local a, k = 4, 1
+local a, k = 4, 0
 while a <= #ARGV do
   local kind, thread, event_id = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   local n = tonumber(ARGV[a + 3])
@@ -42,18 +43,19 @@ while a <= #ARGV do
     redis.call('SET', mapping, thread, 'EX', thread_ttl)
     results[#results + 1] = {'own_comment', ''}
   else
-    k = k + 1
-    if redis.call('SET', KEYS[k], event_id, 'NX', 'EX', ttl) then
-      local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', unpack(entry))
+    k = k + 2
+    local dedupe, stream = KEYS[k - 1], KEYS[k]
+    if redis.call('SET', dedupe, event_id, 'NX', 'EX', ttl) then
+      local added = redis.pcall('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(entry))
       if type(added) == 'table' and added.err then
-        redis.call('DEL', KEYS[k])
+        redis.call('DEL', dedupe)
         return redis.error_reply('XADD of event ' .. event_id .. ' failed: ' .. added.err)
       end
       redis.call('SET', mapping, thread, 'EX', thread_ttl)
       results[#results + 1] = {'accepted', event_id}
     else
       redis.call('EXPIRE', mapping, thread_ttl)
-      results[#results + 1] = {'duplicate', redis.call('GET', KEYS[k]) or ''}
+      results[#results + 1] = {'duplicate', redis.call('GET', dedupe) or ''}
     end
   end
 end
@@ -105,7 +107,7 @@ class RedisIntake:
         """Run the intake script once for the whole batch; outcomes in the order given."""
         if not items:
             return []
-        keys: list[str] = [self._names.comments]
+        keys: list[str] = []
         args: list[Any] = [self._maxlen, self._ttl, self._thread_ttl]
         for item in items:
             keys.append(self.thread_key(item.thread_field))
@@ -113,6 +115,7 @@ class RedisIntake:
                 args += ["own", item.thread_id, "", 0]
                 continue
             keys.append(self.dedupe_key(item.event))
+            keys.append(self._names.route(self._names.comments, item.event.correlation_id))
             fields = encode(item.event)
             args += ["event", item.thread_id, item.event.event_id, len(fields)]
             for name, value in fields.items():

@@ -23,8 +23,9 @@ class FacebookAdapter(HttpAdapter):
     """The page is the account; its Page access token comes from the token book."""
 
     platform: Platform = "facebook"
-    checked_kinds: frozenset[str] = TEXT_KINDS | {"hide"}
-    """A hide is idempotent, but a crash must not make it happen twice at the platform."""
+    checked_kinds: frozenset[str] = TEXT_KINDS | {"hide", "block_author"}
+    """A hide or a block is idempotent, but a crash must not make it happen twice at the
+    platform (a second block shows in the page's history and counts against its rate)."""
 
     def plan_call(self, request: ActionRequest) -> Call | NoCall:
         page, comment = request.account_id, request.comment_id
@@ -64,6 +65,8 @@ class FacebookAdapter(HttpAdapter):
             return await self._private_reply_made(request)
         if request.kind == "hide":
             return await self._hidden(request)
+        if request.kind == "block_author":
+            return await self._blocked(request)
         answer = await self.client.get(
             request.account_id,
             f"/{request.comment_id}/comments",
@@ -85,6 +88,21 @@ class FacebookAdapter(HttpAdapter):
             return lookup_failed(request, answer.verdict.reason)
         body = answer.body if isinstance(answer.body, dict) else {}
         return found(request, request.comment_id, "hide") if body.get("is_hidden") else None
+
+    async def _blocked(self, request: ActionRequest) -> ActionResult | None:
+        """`GET /{page-id}/blocked?user=…` lists the profile when the page has blocked it
+        [facebook-python-business-sdk `Page.get_blocked`, params user/uid]."""
+        answer = await self.client.get(
+            request.account_id, f"/{request.account_id}/blocked", {"user": request.author_id}
+        )
+        if answer.verdict.kind != "ok":
+            return lookup_failed(request, answer.verdict.reason)
+        listed = {str(item.get("id")) for item in data_items(answer.body)}
+        return (
+            found(request, request.author_id, "block_author")
+            if request.author_id in listed
+            else None
+        )
 
     async def _private_reply_made(self, request: ActionRequest) -> ActionResult | None:
         """Meta allows one private reply per comment and shows it on the comment itself."""

@@ -18,6 +18,7 @@ from shared.contracts import Envelope
 from shared.db.models import SlaTimerRow
 from shared.streams.codec import DATA_FIELD, encode
 from shared.streams.names import StreamNames
+from shared.streams.publisher import routed
 
 Point = Literal["due", "soon"]
 
@@ -85,7 +86,7 @@ class TimerIndex:
             marker = self._names.key(f"published:{event.event_id}")
             data = encode(event)[DATA_FIELD]
             await self._script(
-                keys=[marker, stream],
+                keys=[marker, routed(self._names, stream, event)],
                 args=[self._ttl, self._maxlen, DATA_FIELD, data],
                 client=pipe,
             )

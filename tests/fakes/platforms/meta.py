@@ -118,6 +118,7 @@ class FakeGraph(FakePlatform):
             ("GET", "replies"): self._list_replies,
             ("POST", "messages"): self._private_reply,
             ("POST", "blocked"): self._block,
+            ("GET", "blocked"): self._list_blocked,
             ("DELETE", "blocked"): self._unblock,
             ("POST", ""): self._hide,
             ("GET", ""): self._read,
@@ -192,6 +193,16 @@ class FakeGraph(FakePlatform):
         self.blocked.update(str(u) for u in users)
         self.accept(req)
         return respond(200, {str(u): True for u in users})
+
+    def _list_blocked(self, page: str, req: Req) -> Response:
+        """`GET /{page-id}/blocked?user=…`: the profile in `data` when it is blocked, else an
+        empty list [SDK `Page.get_blocked`; the empty answer for a profile not blocked is
+        UNVERIFIED]."""
+        if self.flavour != "facebook" or page != self.account_id:
+            return bad("Unsupported get request")
+        user = req.params.get("user") or req.params.get("uid")
+        listed = sorted(self.blocked) if user is None else [u for u in (user,) if u in self.blocked]
+        return respond(200, {"data": [{"id": u, "name": "Profile"} for u in listed]})
 
     def _unblock(self, page: str, req: Req) -> Response:
         """`DELETE /{page-id}/blocked` names one profile (`user`, `uid`, `psid` or `asid`), not a

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 from redis.asyncio import Redis
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.people import AccountError, People
@@ -222,6 +222,11 @@ async def test_threat_evidence_is_listed_and_exported(
     client: httpx.AsyncClient, engine: AsyncEngine, redis: Redis, settings: Settings
 ) -> None:
     ex = await _seed(engine, redis, StreamNames(settings.stream_prefix))
+    async with engine.begin() as conn:  # the newest flag: the page lists the latest 200, and
+        await conn.execute(  # the session's other tests (the chaos runs) flag threats too
+            text("UPDATE reporting_actions SET created_at = now() WHERE thread_id = :t"),
+            {"t": ex.thread_id},
+        )
     await _login(client)
     page = await client.get("/inbox/threats")
     assert ex.thread_id in page.text and "ab" * 32 in page.text

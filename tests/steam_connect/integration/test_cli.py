@@ -93,12 +93,13 @@ def test_tail_prints_only_decisions_and_console_actions_after_it_started(
     redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
     client = SyncRedis.from_url(redis_url)
-    stream = StreamNames(stream_prefix).decisions
+    names = StreamNames(stream_prefix, shards=2)
+    first, second = names.partitions(names.decisions)
     console = tmp_path / "console.ndjson"
-    client.xadd(stream, encode(_decision("old")))  # type: ignore[arg-type]
+    client.xadd(first, encode(_decision("old")))  # type: ignore[arg-type]
     console.write_text(json.dumps({"kind": "reply", "comment_id": "old"}) + "\n")
-    tail = Tail(client, stream, console)
-    client.xadd(stream, encode(_decision("new")))  # type: ignore[arg-type]
+    tail = Tail(client, (first, second), console)
+    client.xadd(second, encode(_decision("new")))  # type: ignore[arg-type]
     with console.open("a") as handle:
         handle.write(json.dumps({"kind": "hide", "platform": "x", "comment_id": "new"}) + "\n")
         handle.write('{"kind": "half-writ')  # an incomplete line waits for its end
