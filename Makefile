@@ -43,7 +43,19 @@ $(CHROMEDRIVER):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
 
-test: $(STAMP) $(CHROMEDRIVER) ## every test tier: unit, integration, e2e (PYTEST_ARGS passed through)
+# The Helm chart's KEDA and Prometheus Operator resources are validated against the models the
+# @kubernetes-models packages generate from those projects' CRDs (npm registry, Node.js).
+K8S_MODELS := .cache/k8s-models
+K8S_MODELS_STAMP := $(K8S_MODELS)/.installed-stamp
+
+$(K8S_MODELS_STAMP): tests/deploy/k8s-models.json
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to validate the Helm chart" >&2; exit 1; }
+	mkdir -p $(K8S_MODELS)
+	cp tests/deploy/k8s-models.json $(K8S_MODELS)/package.json
+	npm install --prefix $(K8S_MODELS) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(STAMP) $(CHROMEDRIVER) $(K8S_MODELS_STAMP) ## every test tier: unit, integration, e2e (PYTEST_ARGS passed through)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) ## throughput/latency/RSS table on local Redis+PostgreSQL (BENCH_COMMENTS=20000)
@@ -73,5 +85,5 @@ down: ## stop the Docker stack
 	$(COMPOSE) down
 
 clean: ## remove the virtualenv, local state and caches
-	rm -rf $(VENV) .state var build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .state var build .cache .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -55,6 +55,11 @@ def shadowed_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (where / ".venv" / "bin").mkdir(parents=True)
     (where / ".venv" / "bin" / "python").touch()
     stamp.touch()
+    models = where / "tests" / "deploy" / "k8s-models.json"  # the chart validators' set-up,
+    models.parent.mkdir(parents=True)  # installed already
+    shutil.copy(ROOT / "tests" / "deploy" / "k8s-models.json", models)
+    (where / ".cache" / "k8s-models").mkdir(parents=True)
+    (where / ".cache" / "k8s-models" / ".installed-stamp").touch()
     for target in PLANNED:
         (where / target).mkdir()  # newer than the stamp: a non-phony target would be "up to date"
     return where
