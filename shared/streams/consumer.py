@@ -147,33 +147,10 @@ class StreamConsumer(Generic[EventT]):
 
         Called by a partition's new owner only, so nobody else is working on these entries.
         """
-        handled = 0
-        cursor = "0-0"
+        handled, cursor = 0, "0-0"
         while True:
-            answer = await self._redis.xautoclaim(
-                self.stream,
-                self.group,
-                self._consumer,
-                min_idle_time=0,
-                start_id=cursor,
-                count=self._config.batch_size,
-            )
-            cursor_raw, claimed = answer[0], answer[1]  # Redis 7 adds the deleted ids; 6.2 not
-            entries = [(_text(i), f) for i, f in claimed if f is not None]
-            if entries:
-                pending = await self._redis.xpending_range(
-                    self.stream,
-                    self.group,
-                    min=entries[0][0],
-                    max=entries[-1][0],
-                    count=len(entries),
-                    consumername=self._consumer,
-                )
-                attempts = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
-                for entry_id, fields in entries:
-                    await self._retry_one(entry_id, fields, attempts)
-                handled += len(entries)
-            cursor = _text(cursor_raw)
+            cursor, count = await self._claim_and_retry(self._consumer, 0, cursor)
+            handled += count
             if cursor == "0-0":
                 return handled
 
@@ -249,30 +226,36 @@ class StreamConsumer(Generic[EventT]):
 
     async def reclaim_once(self, reclaimer: str) -> int:
         """Claim entries idle past the threshold and retry them one by one; returns the count."""
+        _cursor, count = await self._claim_and_retry(reclaimer, self._config.reclaim_idle_ms, "0-0")
+        return count
+
+    async def _claim_and_retry(self, claimer: str, min_idle_ms: int, start: str) -> tuple[str, int]:
+        """One XAUTOCLAIM page from `start`, each entry retried with its delivery count; returns
+        the cursor for the next page ("0-0" at the end) and how many entries there were."""
         answer = await self._redis.xautoclaim(
             self.stream,
             self.group,
-            reclaimer,
-            min_idle_time=self._config.reclaim_idle_ms,
-            start_id="0-0",
+            claimer,
+            min_idle_time=min_idle_ms,
+            start_id=start,
             count=self._config.batch_size,
         )
-        claimed = answer[1]  # Redis 7 adds the deleted ids as a third element; 6.2 does not
+        cursor, claimed = _text(answer[0]), answer[1]  # Redis 7 adds deleted ids; 6.2 does not
         entries = [(_text(i), f) for i, f in claimed if f is not None]
         if not entries:
-            return 0
+            return cursor, 0
         pending = await self._redis.xpending_range(
             self.stream,
             self.group,
             min=entries[0][0],
             max=entries[-1][0],
             count=len(entries),
-            consumername=reclaimer,
+            consumername=claimer,
         )
         attempts = {_text(p["message_id"]): int(p["times_delivered"]) for p in pending}
         for entry_id, fields in entries:
             await self._retry_one(entry_id, fields, attempts)
-        return len(entries)
+        return cursor, len(entries)
 
     async def _retry_one(
         self, entry_id: str, fields: dict[bytes, bytes], attempts: dict[str, int]

@@ -193,3 +193,27 @@ def test_replay_is_atomic_per_entry_and_filters_by_group(
             dlq.replay(client, names, dlq.entries(client, names, group="responder"), 1_000)
     finally:
         client.close()
+
+
+async def test_a_new_partition_owner_handles_the_old_readers_entries_first_and_in_order(
+    redis: Redis, stream_prefix: str
+) -> None:
+    """`take_over`: what the previous owner read but never acknowledged, at once (no idle time
+    to wait out: nobody else may hold the partition) and in stream order, across pages."""
+    names = StreamNames(stream_prefix)
+    order: list[str] = []
+
+    async def handler(batch: Sequence[Delivery[CommentReceived]]) -> None:
+        order.extend(d.event.comment.comment_id for d in batch)
+
+    await ensure_group(redis, names.comments, "chaos")
+    await EventPublisher(redis, 10_000).publish(
+        (names.comments, comment_event(n)) for n in range(130)
+    )
+    taken = await redis.xreadgroup("chaos", "old-owner", {names.comments: ">"}, count=120)
+    assert len(read_entries(taken)) == 120
+    owner = _consumer(redis, names, handler, name="new-owner")  # pages of 50 (fast_config)
+    assert await owner.take_over() == 120
+    assert order == [f"r-c{n}" for n in range(120)]
+    assert int((await redis.xpending(names.comments, "chaos"))["pending"]) == 0
+    assert await owner.take_over() == 0  # nothing left: the 10 unread ones are for `>` reads
