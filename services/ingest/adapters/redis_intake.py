@@ -18,7 +18,7 @@ from typing import Any, cast, get_args
 
 from redis.asyncio import Redis
 
-from services.ingest.domain.intake import Outcome, Status, Submission
+from services.ingest.domain.intake import NotReplicated, Outcome, Status, Submission
 from shared.contracts import CommentReceived
 from shared.streams.codec import encode
 from shared.streams.names import StreamNames
@@ -80,8 +80,12 @@ class RedisIntake:
         maxlen: int,
         dedupe_ttl_s: int,
         thread_ttl_s: int,
+        wait_replicas: int = 0,
+        wait_timeout_ms: int = 500,
     ) -> None:
         self._redis = redis
+        self._wait_replicas = wait_replicas
+        self._wait_timeout_ms = wait_timeout_ms
         self._names = names
         self._maxlen = maxlen
         self._ttl = dedupe_ttl_s
@@ -121,7 +125,21 @@ class RedisIntake:
             for name, value in fields.items():
                 args += [name, value]
         replies = await self._script(keys=keys, args=args)
-        return [_outcome(reply) for reply in replies]
+        outcomes = [_outcome(reply) for reply in replies]
+        if self._wait_replicas and any(o.status == "accepted" for o in outcomes):
+            await self._until_replicated()
+        return outcomes
+
+    async def _until_replicated(self) -> None:
+        """WAIT: the request is answered 2xx only once REDIS_WAIT_REPLICAS replicas have the
+        events too, so a failover to a replica loses nothing that was acknowledged. Short of
+        that the sender gets a 503 and retries; a retry of what did arrive is a duplicate."""
+        copies = int(await self._redis.wait(self._wait_replicas, self._wait_timeout_ms))
+        if copies < self._wait_replicas:
+            raise NotReplicated(
+                f"Redis has the comments, but only {copies} of the {self._wait_replicas} replicas "
+                f"REDIS_WAIT_REPLICAS asks for confirmed them within {self._wait_timeout_ms} ms"
+            )
 
 
 def _outcome(reply: Sequence[bytes | str]) -> Outcome:

@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from redis.exceptions import RedisError
+
 from services.ingest.domain.payload import IncomingComment
 from shared.contracts import Author, Comment, CommentReceived
 
 Status = Literal["accepted", "duplicate", "own_comment"]
+
+
+class NotReplicated(RedisError):
+    """On the Redis primary but not yet on as many replicas as REDIS_WAIT_REPLICAS asks for: not
+    acknowledged, so the sender retries (and a retry of what arrived is a duplicate)."""
 
 
 def is_own_comment(comment: IncomingComment) -> bool:

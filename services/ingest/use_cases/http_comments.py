@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
 from services.ingest.domain.auth import bearer_token
+from services.ingest.domain.intake import NotReplicated
 from services.ingest.domain.payload import (
     BatchTooLarge,
     FieldError,
@@ -79,6 +80,9 @@ def refusal(exc: Exception) -> ApiError:
         return ApiError(422, "validation", {"error": exc.summary, "details": _details(exc.details)})
     if isinstance(exc, BatchTooLarge):
         return ApiError(413, "too_large", {"error": "too many comments", "detail": str(exc)})
+    if isinstance(exc, NotReplicated):
+        body = {"error": "not replicated yet", "detail": f"{exc}; retry later"}
+        return ApiError(503, "unavailable", body, {"Retry-After": "1"})
     if isinstance(exc, RedisError):
         body = {"error": "storage unavailable", "detail": "Redis did not answer; retry later"}
         return ApiError(503, "unavailable", body, {"Retry-After": "5"})
