@@ -161,12 +161,12 @@ class ServiceRuntime:
                 log.info(
                     "%s took over %d pending entries of %s", self.service, taken, consumer.stream
                 )
-        tasks = []
+        tasks: list[asyncio.Task[None]] = []
+        self._reading[shard] = (stop, tasks)  # first: a failure below stops what did start
         reclaimer = f"{self.consumer}-reclaim"
         for consumer in consumers:
             await consumer.start(self.broker)
             tasks.append(asyncio.create_task(consumer.run_reclaimer(reclaimer, stop)))
-        self._reading[shard] = (stop, tasks)
 
     async def _stop_reading(self, shard: int) -> None:
         stop, tasks = self._reading.pop(shard, (asyncio.Event(), []))

@@ -132,8 +132,12 @@ class StreamConsumer(Generic[EventT]):
         return subscriber
 
     async def start(self, broker: RedisBroker) -> None:
-        """Read this stream from now on, on a broker that is already running."""
-        await self.subscribe(broker).start()
+        """Read this stream from now on, on a broker that is already running. The subscriber
+        is registered once and restarted on later calls: a partition that comes and goes adds
+        nothing to the broker."""
+        subscriber = self._subscriber if self._subscriber is not None else self.subscribe(broker)
+        if not subscriber.running:
+            await subscriber.start()
 
     async def stop(self) -> None:
         """Stop reading: FastStream lets the batch in hand finish (its graceful timeout).

@@ -217,3 +217,36 @@ async def test_a_new_partition_owner_handles_the_old_readers_entries_first_and_i
     assert order == [f"r-c{n}" for n in range(120)]
     assert int((await redis.xpending(names.comments, "chaos"))["pending"]) == 0
     assert await owner.take_over() == 0  # nothing left: the 10 unread ones are for `>` reads
+
+
+async def test_a_partition_given_back_and_taken_again_is_read_again(
+    redis: Redis, redis_url: str, stream_prefix: str
+) -> None:
+    """Stop, take over, start: the same subscriber reads on, and nothing published meanwhile
+    is missed (a last read during the stop is taken over, the rest read)."""
+    names = StreamNames(stream_prefix)
+    seen: list[str] = []
+
+    async def handler(batch: Sequence[Delivery[CommentReceived]]) -> None:
+        seen.extend(d.event.comment.comment_id for d in batch)
+
+    await ensure_group(redis, names.comments, "chaos")
+    consumer = _consumer(redis, names, handler, name="owner")
+    publisher = EventPublisher(redis, 10_000)
+    broker = RedisBroker(redis_url)
+    await broker.start()
+    try:
+        await consumer.start(broker)
+        await publisher.publish([(names.comments, comment_event(1))])
+        await until(lambda: _async(seen == ["r-c1"]), "read while owned")
+        await consumer.stop()
+        await publisher.publish([(names.comments, comment_event(2))])
+        await consumer.take_over()
+        await consumer.start(broker)
+        await publisher.publish([(names.comments, comment_event(3))])
+        await until(lambda: _async(sorted(seen) == ["r-c1", "r-c2", "r-c3"]), "read again", 10)
+        assert len(broker.subscribers) == 1, "one subscriber, restarted"
+    finally:
+        await consumer.stop()
+        await broker.stop()
+    assert seen == ["r-c1", "r-c2", "r-c3"]
