@@ -13,7 +13,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 
 from steam_connect import infra
 from steam_connect.processes import SERVICES
+from tests.steam_connect.integration.console import launch
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[3]
@@ -50,15 +50,7 @@ def test_ctrl_c_stops_services_then_embedded_servers_and_exits_0(tmp_path: Path)
         **{f"{name.upper()}_PORT": str(infra.free_port()) for name in SERVICES},
         "LOG_JSON": "false",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "steam_connect.cli", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a process group of its own, like a terminal's foreground job
-    )
+    proc = launch("run", tmp_path, env)
     seen: list[str] = []
     try:
         _read_until(proc, "started an embedded one", seen, 60)

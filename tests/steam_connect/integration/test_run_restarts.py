@@ -8,13 +8,7 @@ supervisor restarts it, a comment posted afterwards is decided, and Ctrl-C still
 from __future__ import annotations
 
 import os
-import queue
-import re
 import signal
-import subprocess
-import sys
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,55 +18,10 @@ import pytest
 
 from steam_connect import infra
 from steam_connect.processes import SERVICES
+from tests.steam_connect.integration.console import Output, launch
 
 pytestmark = pytest.mark.e2e
 KEY = "restart-test-ingest-key"
-
-
-class Output:
-    """The run's console, read on a thread so that every wait has a deadline."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self._proc = proc
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            self._queue.put(line)
-        self._queue.put(None)
-
-    def until(self, pattern: str, limit_s: float) -> re.Match[str]:
-        deadline = time.monotonic() + limit_s
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                raise AssertionError(f"run ended before {pattern!r}:\n{self.text}")
-            self.lines.append(line)
-            if found := re.search(pattern, line):
-                return found
-        raise AssertionError(f"no {pattern!r} within {limit_s:.0f}s:\n{self.text}")
-
-    def drain(self, limit_s: float) -> None:
-        """Everything the run printed up to its end."""
-        deadline = time.monotonic() + limit_s
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                return
-            if line is None:
-                return
-            self.lines.append(line)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.lines)
 
 
 @pytest.fixture
@@ -95,15 +44,7 @@ def test_a_killed_service_is_restarted_and_the_stack_goes_on_deciding(
         **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()},
         "LOG_JSON": "false",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "steam_connect.cli", "services"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = launch("services", tmp_path, env)
     out = Output(proc)
     try:
         triage_pid = int(out.until(r"triage healthy at \S+ \(pid (\d+)", 120).group(1))
