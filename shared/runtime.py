@@ -171,9 +171,15 @@ class ServiceRuntime:
     async def _stop_reading(self, shard: int) -> None:
         stop, tasks = self._reading.pop(shard, (asyncio.Event(), []))
         stop.set()  # first: a reclaimer must not revive the subscribers stopped below
+        failed: list[BaseException] = []
         for consumer in self._partitions.get(shard, []):
-            await consumer.stop()
+            try:
+                await consumer.stop()
+            except Exception as exc:  # noqa: BLE001 - every one is stopped, then it is raised
+                failed.append(exc)
         await asyncio.gather(*tasks, return_exceptions=True)
+        if failed:
+            raise failed[0]
 
     async def health(self) -> dict[str, str]:
         """Checks each dependency the service needs; a failing one makes /healthz answer 503."""

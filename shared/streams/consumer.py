@@ -140,10 +140,16 @@ class StreamConsumer(Generic[EventT]):
             await subscriber.start()
 
     async def stop(self) -> None:
-        """Stop reading: FastStream lets the batch in hand finish (its graceful timeout).
+        """Stop reading: FastStream lets the batch in hand finish (its graceful timeout), then
+        cancels its reading task; that task is waited for here, so when this returns nothing of
+        this consumer is still handling or committing a batch (the partition's lock may go).
         Entries a last read fetched without handling stay pending for whoever reads next."""
-        if self._subscriber is not None and self._subscriber.running:
-            await self._subscriber.stop()
+        subscriber = self._subscriber
+        if subscriber is None or not subscriber.running:
+            return
+        tasks = list(getattr(subscriber, "tasks", ()))
+        await subscriber.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def take_over(self) -> int:
         """Claim every entry still pending in the group — a previous reader's unfinished work —

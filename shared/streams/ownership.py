@@ -14,10 +14,12 @@ most its fair share, ceil(partitions / live processes): a joining replica gets p
 the others give theirs back, a dead one's are picked up by the survivors. Replicas beyond the
 partition count wait as stand-bys.
 
-Known limit: a process cut off from PostgreSQL loses its locks without knowing until its next
-heartbeat (OWNERSHIP_INTERVAL_S); a batch it already has in hand may then be handled beside the
-new owner's first one. Its own transaction cannot commit without PostgreSQL either, so the
-window is one batch that is then redelivered, not a lasting double owner.
+Every round first checks the lock session, with a bounded wait, against PostgreSQL's own list
+of the locks it holds; a session in doubt is closed and everything it read is let go.
+Known limit: a process cut off from PostgreSQL finds out at that check (OWNERSHIP_INTERVAL_S);
+a batch it already had in hand may meanwhile be handled beside the new owner's first one. It
+cannot commit without PostgreSQL, so that batch is redelivered, not applied twice — unless only
+the lock session was cut while the pool's connections still work, a window of one interval.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ from shared.streams.names import StreamNames
 log = logging.getLogger(__name__)
 
 ShardHook = Callable[[int], Awaitable[None]]
+
+
+class LocksLost(Exception):
+    """The PostgreSQL session no longer holds what this process reads."""
 
 
 def fair_share(shards: int, members: int) -> int:
@@ -107,10 +113,25 @@ class PartitionOwner:
             await self.release_all()
 
     async def tick(self) -> None:
-        """One heartbeat and rebalance; a failing Redis or PostgreSQL is logged and retried."""
+        """One check, heartbeat and rebalance. The PostgreSQL session is checked first, with a
+        timeout, and its locks are compared with what this process reads: a session gone (a
+        failover, a dropped connection) means stop reading everything and leave the member set,
+        so nobody counts on a process that holds nothing. A Redis failure skips the round."""
+        try:
+            conn = await self._connection()
+            await self._verify(conn)
+        except Exception as exc:  # noqa: BLE001 - any doubt about the locks: let them all go
+            log.warning(
+                "%s: the session holding the partitions failed (%s: %s); reading nothing until "
+                "it is back",
+                self._config.service,
+                type(exc).__name__,
+                exc,
+            )
+            await self._abandon()
+            return
         try:
             members = await self._heartbeat()
-            conn = await self._connection()
             target = fair_share(self._names.shards, members)
             for shard in surplus(frozenset(self.owned), target):
                 await self._give_back(conn, shard)
@@ -120,13 +141,24 @@ class PartitionOwner:
                 await self._try(conn, shard)
         except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
             log.warning(
-                "%s: partition ownership not renewed (%s: %s); retrying",
+                "%s: partitions not rebalanced (%s: %s); retrying",
                 self._config.service,
                 type(exc).__name__,
                 exc,
             )
-            if self._conn is not None and self._conn.is_closed():
-                await self._lost()
+
+    async def _verify(self, conn: asyncpg.Connection) -> None:
+        """Raises unless this session still holds the lock of every partition read here."""
+        rows = await conn.fetch(
+            "SELECT objid::bigint AS shard FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid = pg_backend_pid() AND objsubid = 2 AND classid::bigint = $1",
+            self._lock_key % (1 << 32),  # pg_locks shows the signed key as an unsigned oid
+        )
+        held = {int(row["shard"]) for row in rows}
+        if missing := self.owned - held:
+            raise LocksLost(f"the session no longer holds partitions {sorted(missing)}")
+        if extra := held - self.owned:  # granted while the answer was lost (a timeout)
+            raise LocksLost(f"the session holds partitions {sorted(extra)} nobody reads")
 
     async def _heartbeat(self) -> int:
         now = time.time()
@@ -140,9 +172,12 @@ class PartitionOwner:
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is not None and self._conn.is_closed():
-            await self._lost()
+            raise LocksLost("the session holding the partitions closed")
         if self._conn is None:
-            self._conn = await asyncpg.connect(self._config.database_dsn)
+            # Every statement is bounded: a PostgreSQL that stopped answering must not hang the
+            # loop while the heartbeat says this process is alive.
+            timeout = max(1.0, min(5.0, self._config.member_ttl_s / 2))
+            self._conn = await asyncpg.connect(self._config.database_dsn, command_timeout=timeout)
         return self._conn
 
     async def _try(self, conn: asyncpg.Connection, shard: int) -> None:
@@ -164,21 +199,46 @@ class PartitionOwner:
         log.info("%s: now reading partition %d", self._config.service, shard)
 
     async def _give_back(self, conn: asyncpg.Connection, shard: int) -> None:
-        """Stop reading first (the batch in hand is finished), then unlock for the next one."""
+        """Stop reading first (the batch in hand is finished), then unlock for the next one.
+
+        A reader that would not stop, or an unlock that failed, leaves the lock in doubt: the
+        whole session is given up then (closing it frees every lock for certain).
+        """
         try:
             await self._on_release(shard)
-        finally:
             self.owned.discard(shard)
-            await conn.execute("SELECT pg_advisory_unlock($1, $2)", self._lock_key, shard)
+            unlocked = await conn.fetchval(
+                "SELECT pg_advisory_unlock($1, $2)", self._lock_key, shard
+            )
+            if not unlocked:
+                raise LocksLost(f"partition {shard} was not locked by this session")
+        except Exception as exc:  # noqa: BLE001 - in doubt: let them all go
+            log.warning(
+                "%s: giving partition %d back failed (%s: %s); closing the session",
+                self._config.service,
+                shard,
+                type(exc).__name__,
+                exc,
+            )
+            await self._abandon()
+            return
         log.info("%s: gave partition %d back", self._config.service, shard)
 
-    async def _lost(self) -> None:
-        """The lock connection is gone, and its locks with it: stop reading everything."""
-        log.error("%s: lost the PostgreSQL session holding its partitions", self._config.service)
+    async def _abandon(self) -> None:
+        """Stop reading everything, close the lock session, leave the member set."""
         for shard in sorted(self.owned):
-            await self._on_release(shard)
+            try:
+                await self._on_release(shard)
+            except Exception:
+                log.exception("%s: stopping partition %d failed", self._config.service, shard)
         self.owned.clear()
-        self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            conn.terminate()  # no round trip to a server that may not answer
+        try:
+            await self._redis.zrem(self._members_key, self._config.member)
+        except RedisError as exc:
+            log.warning("%s: could not leave the member set: %s", self._config.service, exc)
 
     async def release_all(self) -> None:
         """Shutdown: stop reading, unlock, leave the member set, close the lock session."""

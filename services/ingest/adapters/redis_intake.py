@@ -124,17 +124,24 @@ class RedisIntake:
             args += ["event", item.thread_id, item.event.event_id, len(fields)]
             for name, value in fields.items():
                 args += [name, value]
-        replies = await self._script(keys=keys, args=args)
+        if not self._wait_replicas:
+            replies = await self._script(keys=keys, args=args)
+            return [_outcome(reply) for reply in replies]
+        # WAIT counts the replicas that have this connection's writes: one pipeline, one
+        # connection for the script and the WAIT behind it.
+        pipe = self._redis.pipeline(transaction=False)
+        await self._script(keys=keys, args=args, client=pipe)
+        pipe.wait(self._wait_replicas, self._wait_timeout_ms)
+        replies, copies = await pipe.execute()
         outcomes = [_outcome(reply) for reply in replies]
-        if self._wait_replicas and any(o.status == "accepted" for o in outcomes):
-            await self._until_replicated()
+        if any(o.status == "accepted" for o in outcomes):
+            self._check_replicated(int(copies))
         return outcomes
 
-    async def _until_replicated(self) -> None:
-        """WAIT: the request is answered 2xx only once REDIS_WAIT_REPLICAS replicas have the
-        events too, so a failover to a replica loses nothing that was acknowledged. Short of
-        that the sender gets a 503 and retries; a retry of what did arrive is a duplicate."""
-        copies = int(await self._redis.wait(self._wait_replicas, self._wait_timeout_ms))
+    def _check_replicated(self, copies: int) -> None:
+        """The request is answered 2xx only once REDIS_WAIT_REPLICAS replicas have the events
+        too, so a failover to a replica loses nothing that was acknowledged. Short of that the
+        sender gets a 503 and retries; a retry of what did arrive is a duplicate."""
         if copies < self._wait_replicas:
             raise NotReplicated(
                 f"Redis has the comments, but only {copies} of the {self._wait_replicas} replicas "

@@ -78,9 +78,10 @@ class Broadcaster:
     async def run(
         self, redis: Redis, streams: Mapping[str, str], stop: asyncio.Event, block_ms: int = 1000
     ) -> None:
-        """Tails the streams from now on; a Redis error is logged and the read retried."""
-        ids: dict[str, str] = dict.fromkeys(streams.values(), "$")
-        logical = {key: name for name, key in streams.items()}
+        """Tails the streams (stream key → logical name: every partition of each) from now on;
+        a Redis error is logged and the read retried."""
+        ids: dict[str, str] = dict.fromkeys(streams, "$")
+        logical = dict(streams)
         while not stop.is_set():
             try:
                 answer: Any = await redis.xread(ids, count=200, block=block_ms)  # type: ignore[arg-type]

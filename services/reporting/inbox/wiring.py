@@ -43,7 +43,7 @@ def build_inbox(
     settings = runtime.settings
     hub = Broadcaster()
     n = runtime.names
-    streams = {
+    logical = {
         "comments": n.comments,
         "decisions": n.decisions,
         "actions": n.actions,
@@ -51,6 +51,7 @@ def build_inbox(
         "alerts": n.alerts,
         "commands": n.commands,
     }
+    streams = {key: name for name, stream in logical.items() for key in n.partitions(stream)}
     runtime.spawn(lambda stop: hub.run(runtime.redis, streams, stop))
     return Inbox(
         queries=InboxQueries(sessions),

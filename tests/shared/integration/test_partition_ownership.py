@@ -28,7 +28,7 @@ class Reader:
         self.acquired.append(shard)
 
     async def release(self, shard: int) -> None:
-        assert self.reading.pop(shard) == self.name
+        assert self.reading.pop(shard, self.name) == self.name  # absent: its process had died
 
 
 def _owner(
@@ -70,9 +70,16 @@ async def test_replicas_share_partitions_and_a_dead_ones_are_taken_over(
         await b.tick()
         assert b.owned == {0, 1, 2, 3}
         assert sorted(b_reader.acquired) == [0, 1, 2, 3]
+
+        assert a.owned  # a's process lives on, believing it reads what its dead session held
+        await a.tick()  # the session check lets it go, instead of reading beside b
+        assert a.owned == set() and a._conn is None
+        await a.tick()  # a fresh session: a joins again and waits for b's surplus
+        await b.tick()
+        await a.tick()
+        assert len(a.owned) == 2 and a.owned | b.owned == {0, 1, 2, 3}
     finally:
         await b.release_all()
-        a.owned.clear()  # its reader state died with it
         await a.release_all()
     assert reading == {}
     assert await redis.zcard(names.key("members:svc")) == 0
