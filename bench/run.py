@@ -600,7 +600,7 @@ def main() -> int:
         record = asyncio.run(run_record(base.redis_url, db))
         upgrade(db)
         with tempfile.TemporaryDirectory(prefix="sc-bench-") as tmp:
-            ports = {s: infra.free_port() for s in SERVICES}
+            ports = infra.free_ports(SERVICES)
             env = service_env(settings, ports, Path(tmp) / "console.ndjson")
             result = asyncio.run(measure(settings, env, Path(tmp) / "logs"))
             if REPLICAS > 1:

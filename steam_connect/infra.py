@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -101,6 +101,17 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_ports(names: Iterable[str]) -> dict[str, int]:
+    """A distinct free port per name: a port stays free until bound, so asking one at a time
+    can hand out the same port twice to processes started together."""
+    ports: dict[str, int] = {}
+    for name in names:
+        while (port := free_port()) in ports.values():
+            pass
+        ports[name] = port
+    return ports
 
 
 def start_embedded_redis(

@@ -76,5 +76,5 @@ class ChaosStack:
 
 
 def new_stack(settings: Settings, log_dir: Path, extra: dict[str, str]) -> ChaosStack:
-    ports = {name: infra.free_port() for name in SERVICES}
+    ports = infra.free_ports(SERVICES)
     return ChaosStack(service_env(settings, ports, extra), ports, log_dir)

@@ -148,6 +148,15 @@ class ReplicaStack:
     replicas: dict[str, int]
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
     kills: list[str] = field(default_factory=list)
+    ports: set[int] = field(default_factory=set)
+    """Every port handed out: a free port is free until bound, so two processes started close
+    together could be given the same one (and the second's /healthz answered by the first)."""
+
+    def port(self) -> int:
+        while (port := infra.free_port()) in self.ports:
+            pass
+        self.ports.add(port)
+        return port
 
     def labels(self, service: str) -> list[str]:
         count = self.replicas.get(service, 1)
@@ -155,7 +164,7 @@ class ReplicaStack:
 
     def start(self, label: str, wait: bool = True) -> None:
         service = label.split("-")[0]
-        process = spawn(service, infra.free_port(), self.env, self.log_dir, ROOT, label=label)
+        process = spawn(service, self.port(), self.env, self.log_dir, ROOT, label=label)
         self.processes[label] = process
         if wait:
             wait_healthy(process, timeout=120)
@@ -305,7 +314,7 @@ async def run_once(
             "MEMBER_TTL_S": "3",
             "RISK_ALERT_THRESHOLD": "100",
         }
-        ports = {name: infra.free_port() for name in SERVICES}
+        ports = infra.free_ports(SERVICES)
         stack = ReplicaStack(service_env(settings, ports, extra), tmp / "logs", replicas)
         stack.start_all()
         ingest = stack.processes["ingest"].base_url
@@ -323,6 +332,9 @@ async def run_once(
                         if chaos is not None and loop.time() > deadline - DRAIN_S / 2:
                             done.set()  # let it settle for the second half of the bound
                         assert loop.time() < deadline, f"phase {number} not drained\n{stack.logs()}"
+                        exited = {k: p.proc.poll() for k, p in stack.processes.items()}
+                        if chaos is None:  # nothing is killed here: any exit is a failure
+                            assert set(exited.values()) == {None}, f"{exited}\n{stack.logs()}"
                         await asyncio.sleep(0.5)
                     done.set()
                     if chaos is not None:

@@ -83,7 +83,7 @@ def e2e_settings(
 @pytest.fixture(scope="module")
 def stack(e2e_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Starts the four processes, waits for `/healthz`, and checks they stop cleanly on SIGTERM."""
-    ports = {name: infra.free_port() for name in SERVICES}
+    ports = infra.free_ports(SERVICES)
     env = _env(e2e_settings, ports)
     log_dir = tmp_path_factory.mktemp("e2e-logs")
     processes: dict[str, ServiceProcess] = {}

@@ -99,7 +99,7 @@ def inbox_stack(
         console_record_path=tmp / "console.ndjson",
         _env_file=None,
     )
-    ports = {name: infra.free_port() for name in SERVICES}
+    ports = infra.free_ports(SERVICES)
     env = _env(settings, ports)
     env.update(
         ACCOUNTS_FILE=str(tmp / "accounts.yaml"),

@@ -34,7 +34,7 @@ def run_database(postgres_server: infra.Server) -> Iterator[str]:
 def test_a_killed_service_is_restarted_and_the_stack_goes_on_deciding(
     tmp_path: Path, redis_url: str, run_database: str, stream_prefix: str
 ) -> None:
-    ports = {name: infra.free_port() for name in SERVICES}
+    ports = infra.free_ports(SERVICES)
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
