@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -43,6 +43,11 @@ def _wait(browser: Chrome, stack: Stack, what: str, probe: Callable[[Chrome], T 
             return probe(driver)
         except StaleElementReferenceException:
             return False  # the live region was swapped while we looked: look again
+        except WebDriverException as exc:
+            # The same race, as Chromium sometimes reports it (seen once in a full run).
+            if "does not belong to the document" in str(exc):
+                return False
+            raise
 
     try:
         result = WebDriverWait(browser, WAIT_S, poll_frequency=0.2).until(guarded)
