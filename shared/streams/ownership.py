@@ -224,34 +224,27 @@ class PartitionOwner:
             return
         log.info("%s: gave partition %d back", self._config.service, shard)
 
-    async def _abandon(self) -> None:
-        """Stop reading everything, close the lock session, leave the member set."""
+    async def _abandon(self, *, closing: bool = False) -> None:
+        """Stop reading everything, leave the member set, end the lock session (PostgreSQL frees
+        every lock it held). A session in doubt is dropped without a round trip to a server
+        that may not answer; at shutdown (`closing`) it is closed politely."""
         for shard in sorted(self.owned):
             try:
                 await self._on_release(shard)
             except Exception:
                 log.exception("%s: stopping partition %d failed", self._config.service, shard)
         self.owned.clear()
-        conn, self._conn = self._conn, None
-        if conn is not None and not conn.is_closed():
-            conn.terminate()  # no round trip to a server that may not answer
         try:
             await self._redis.zrem(self._members_key, self._config.member)
         except RedisError as exc:
             log.warning("%s: could not leave the member set: %s", self._config.service, exc)
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            if closing:
+                await conn.close()
+            else:
+                conn.terminate()
 
     async def release_all(self) -> None:
-        """Shutdown: stop reading, unlock, leave the member set, close the lock session."""
-        conn, self._conn = self._conn, None
-        for shard in sorted(self.owned):
-            try:
-                await self._on_release(shard)
-            except Exception:
-                log.exception("%s: stopping partition %d failed", self._config.service, shard)
-        self.owned.clear()
-        try:
-            await self._redis.zrem(self._members_key, self._config.member)
-        except RedisError as exc:
-            log.warning("%s: could not leave the member set: %s", self._config.service, exc)
-        if conn is not None and not conn.is_closed():
-            await conn.close()  # ends the session: PostgreSQL frees every lock it held
+        """Shutdown: stop reading, leave the member set, close the lock session."""
+        await self._abandon(closing=True)

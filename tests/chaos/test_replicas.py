@@ -41,8 +41,7 @@ from shared.streams.names import StreamNames
 from steam_connect import infra
 from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
 from tests.chaos.stack import ROOT, service_env
-from tests.chaos.workload import EXTRA_ENV, TOKEN
-from tests.e2e.conftest import INGEST_KEY
+from tests.chaos.workload import EXTRA_ENV, TOKEN, accounts_file, post_chunk
 from tests.fakes.platforms import meta
 from tests.fakes.server import ServerThread
 
@@ -211,19 +210,7 @@ async def post(client: httpx.AsyncClient, run: str, units: list[list[Message]]) 
             chunk, later = later, []
     chunks += [c for c in (chunk, later) if c]
     for items in chunks:
-        for _attempt in range(100):
-            try:
-                response = await client.post(
-                    "/v1/comments", json=items, headers={"Authorization": f"Bearer {INGEST_KEY}"}
-                )
-            except httpx.TransportError:
-                await asyncio.sleep(0.2)
-                continue
-            if response.status_code == 202:
-                break
-            await asyncio.sleep(0.2)
-        else:
-            raise AssertionError("ingest kept refusing a chunk")
+        await post_chunk(client, items)
         await asyncio.sleep(0.05)
 
 
@@ -297,13 +284,8 @@ async def run_once(
     for m in plan.messages():
         fake.add_comment(comment_id(run, m.key), f"rp-{run}-{m.author}", parent=None)
     names = StreamNames(settings.stream_prefix, SHARDS)
-    accounts = tmp / "accounts.yaml"
-    _write(
-        accounts,
-        'accounts:\n  - platform: facebook\n    account_id: "1001"\n    kind: business\n'
-        "    language: en\n    time_zone: UTC\n    adapter: facebook\n"
-        f"    access_token: {TOKEN}\n",
-    )
+    tmp.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a test's scratch folder
+    accounts = accounts_file(tmp / "accounts.yaml")
     with ServerThread(meta.build(fake)) as graph:
         extra = {
             **EXTRA_ENV,
@@ -366,11 +348,6 @@ async def run_once(
         calls,
         stack.kills,
     )
-
-
-def _write(path: Path, content: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content)
 
 
 def _payload(request: Any) -> str:

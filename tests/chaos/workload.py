@@ -58,7 +58,8 @@ EXTRA_ENV = {
 Disruption = Callable[[ChaosStack, random.Random], Awaitable[None]]
 
 
-def _accounts(path: Path) -> Path:
+def accounts_file(path: Path) -> Path:
+    """The one Facebook page both fault workloads post to, with the fake Graph API's token."""
     path.write_text(
         "accounts:\n"
         "  - platform: facebook\n"
@@ -90,9 +91,28 @@ def _body(cid: str, kind: str, n: int, created_at: str) -> dict[str, Any]:
     }
 
 
+async def post_chunk(client: httpx.AsyncClient, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One request, retried on a 5xx or no answer (ingest restarting) as a platform would; a
+    retry of an accepted chunk is answered as duplicates. Returns ingest's counts."""
+    last = "no attempt"
+    for _attempt in range(100):
+        try:
+            response = await client.post(
+                "/v1/comments", json=items, headers={"Authorization": f"Bearer {INGEST_KEY}"}
+            )
+        except httpx.TransportError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        else:
+            if response.status_code == 202:
+                body: dict[str, Any] = response.json()
+                return body
+            last = f"{response.status_code} {response.text}"
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"ingest refused a chunk: {last}")
+
+
 async def _post_all(stack: ChaosStack, plan: list[tuple[str, str]]) -> int:
-    """Paced so disruptions land while work is in flight; a 5xx, or no answer while ingest
-    restarts, is retried as a platform would (a retry of an accepted chunk is a duplicate)."""
+    """Paced so disruptions land while work is in flight."""
     accepted = 0
     async with httpx.AsyncClient(base_url=stack.url("ingest"), timeout=15) as client:
         for start in range(0, len(plan), 50):
@@ -101,25 +121,8 @@ async def _post_all(stack: ChaosStack, plan: list[tuple[str, str]]) -> int:
                 _body(cid, kind, start + i, now)
                 for i, (cid, kind) in enumerate(plan[start : start + 50])
             ]
-            last = "no attempt"
-            for _attempt in range(100):
-                try:
-                    response = await client.post(
-                        "/v1/comments",
-                        json=chunk,
-                        headers={"Authorization": f"Bearer {INGEST_KEY}"},
-                    )
-                except httpx.TransportError as exc:
-                    last = f"{type(exc).__name__}: {exc}"
-                else:
-                    if response.status_code == 202:
-                        body = response.json()
-                        accepted += body["accepted"] + body["duplicates"]
-                        break
-                    last = f"{response.status_code} {response.text}"
-                await asyncio.sleep(0.2)
-            else:
-                raise AssertionError(f"ingest refused a chunk: {last}")
+            body = await post_chunk(client, chunk)
+            accepted += body["accepted"] + body["duplicates"]
             await asyncio.sleep(0.12)
     return accepted
 
@@ -208,7 +211,7 @@ async def run_disrupted(
     with ServerThread(meta.build(fake)) as graph:
         extra = {
             **EXTRA_ENV,
-            "ACCOUNTS_FILE": str(_accounts(tmp_path / "accounts.yaml")),
+            "ACCOUNTS_FILE": str(accounts_file(tmp_path / "accounts.yaml")),
             "FACEBOOK_GRAPH_URL": graph.url + meta.VERSION,
         }
         stack = new_stack(settings, tmp_path / "logs", extra)

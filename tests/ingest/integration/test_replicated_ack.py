@@ -7,18 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from redis import Redis as SyncRedis
 
-from services.ingest.bootstrap import create_app
 from shared.settings import Settings
 from shared.streams.names import StreamNames
 from steam_connect import infra
-from tests.ingest.integration.test_ingest_api import AUTH, comment
+from tests.ingest.integration.test_ingest_api import AUTH, _client, comment
 from tests.streams import raw_entries
 
 pytestmark = pytest.mark.integration
@@ -46,14 +45,6 @@ def _until_linked(replica: SyncRedis) -> None:
     while replica.info("replication").get("master_link_status") != "up":
         assert time.monotonic() < deadline, "the replica never caught up with its primary"
         time.sleep(0.1)
-
-
-async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
-            yield client
 
 
 async def test_a_comment_is_acknowledged_once_a_replica_has_it(
