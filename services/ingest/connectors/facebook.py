@@ -40,10 +40,13 @@ def _change(parsed: Parsed, where: str, page_id: str, entry_time: object, change
         parsed.skipped.append("not_a_comment")
         return
     verb = value.get("verb")
+    if not isinstance(verb, str):  # a list or an object is no verb (and cannot be looked up)
+        parsed.skipped.append("unknown_verb")
+        return
     if verb in IGNORED_VERBS:
         parsed.skipped.append(f"verb_{verb}")
         return
-    if not isinstance(verb, str) or verb not in VERBS:
+    if verb not in VERBS:
         parsed.skipped.append("unknown_verb")
         return
     moment = platform_time(value.get("created_time")) or platform_time(entry_time)

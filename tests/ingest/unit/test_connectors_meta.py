@@ -57,7 +57,9 @@ def test_edits_removals_legacy_sender_and_skipped_verbs() -> None:
         fb_comment("c4", verb="hide"),
         fb_comment("c5", verb="unhide"),
         {"field": "feed", "value": {"item": "reaction", "verb": "add"}},
+        fb_comment("c6"),
     ]
+    changes[-1]["value"]["verb"] = ["add"]  # found by the fuzz test: a list looked up in a set
     parsed = facebook.parse_feed(fb_delivery("1001", changes))
     assert [(c.comment_id, c.change) for c in parsed.comments] == [
         ("c1", "edited"),
@@ -66,7 +68,7 @@ def test_edits_removals_legacy_sender_and_skipped_verbs() -> None:
     ]
     assert parsed.comments[1].text == "" and parsed.comments[2].author.id == "999"
     assert parsed.comments[2].parent_id == "c1"
-    assert parsed.skipped == ["verb_hide", "verb_unhide", "not_a_comment"]
+    assert parsed.skipped == ["verb_hide", "verb_unhide", "not_a_comment", "unknown_verb"]
 
 
 def test_iso_created_time_and_entry_time_fallback() -> None:
