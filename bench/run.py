@@ -41,9 +41,11 @@ from sqlalchemy import text
 
 from shared.db.migrate import upgrade
 from shared.db.session import make_engine
+from shared.redis_connection import AsyncRedis, async_client
 from shared.settings import Settings
 from shared.streams.names import Group, StreamNames
 from steam_connect import infra
+from steam_connect.local_cluster import LocalCluster
 from steam_connect.processes import SERVICES, ServiceProcess, spawn, stop, wait_healthy
 
 if TYPE_CHECKING:
@@ -187,7 +189,7 @@ async def flood(url: str, run: str, count: int, offset: int = 0, workers: int = 
     return count / (time.perf_counter() - began)
 
 
-async def drained(redis: Redis, stream: str, group: str) -> bool:
+async def drained(redis: AsyncRedis, stream: str, group: str) -> bool:
     for info in await redis.xinfo_groups(stream):
         name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
         if name == group:
@@ -195,7 +197,9 @@ async def drained(redis: Redis, stream: str, group: str) -> bool:
     return False
 
 
-async def wait_drained(redis: Redis, pairs: list[tuple[str, str]], limit_s: float = 1800) -> float:
+async def wait_drained(
+    redis: AsyncRedis, pairs: list[tuple[str, str]], limit_s: float = 1800
+) -> float:
     began = time.perf_counter()
     while True:
         states = [await drained(redis, s, g) for s, g in pairs]
@@ -442,15 +446,26 @@ GROUPS = {
 }
 
 
-async def replicated(settings: Settings, env: dict[str, str], logs: Path) -> dict[str, Any]:
-    """End to end with REPLICAS processes of each consumer service over SHARDS partitions.
+async def replicated(
+    settings: Settings,
+    env: dict[str, str],
+    logs: Path,
+    *,
+    replicas: int = REPLICAS,
+    cluster: LocalCluster | None = None,
+) -> dict[str, Any]:
+    """End to end with `replicas` processes of each consumer service over SHARDS partitions,
+    on the one Redis or on `cluster` (ingest then waits for a replica of each primary written).
 
     Its own stream prefix (the partition count changes the stream keys); the same database.
     """
-    prefix = f"{settings.stream_prefix}-r"
-    names, run = StreamNames(prefix, SHARDS), uuid.uuid4().hex[:6]
+    prefix = f"{settings.stream_prefix}-{'c' if cluster else 'r'}"
     env = {**env, "STREAM_PREFIX": prefix, "STREAM_SHARDS": str(SHARDS)}
-    redis = Redis.from_url(settings.redis_url)
+    if cluster is not None:
+        env.update(REDIS_CLUSTER_NODES=cluster.nodes, REDIS_WAIT_REPLICAS="1")
+        settings = settings.model_copy(update={"redis_cluster_nodes": cluster.nodes.split(",")})
+    names, run = StreamNames(prefix, SHARDS, cluster is not None), uuid.uuid4().hex[:6]
+    redis = async_client(settings)
     procs: dict[str, ServiceProcess] = {}
     pairs = [
         (key, service)
@@ -458,11 +473,12 @@ async def replicated(settings: Settings, env: dict[str, str], logs: Path) -> dic
         for stream in streams
         for key in names.partitions(getattr(names, stream))
     ]
+    tag = "c" if cluster else "r"
     try:
-        procs["ingest"] = spawn("ingest", infra.free_port(), env, logs, ROOT, label="ingest-r")
+        procs["ingest"] = spawn("ingest", infra.free_port(), env, logs, ROOT, label=f"ingest-{tag}")
         for service in CONSUMERS:
-            for n in range(1, REPLICAS + 1):
-                label = f"{service}-r{n}"
+            for n in range(1, replicas + 1):
+                label = f"{service}-{tag}{n}"
                 procs[label] = spawn(service, infra.free_port(), env, logs, ROOT, label=label)
         for process in procs.values():
             await asyncio.to_thread(wait_healthy, process, 180)
@@ -475,8 +491,9 @@ async def replicated(settings: Settings, env: dict[str, str], logs: Path) -> dic
         for process in procs.values():
             stop(process)
         await redis.aclose()
-        await _clean(settings.redis_url, prefix)
-    return {"replicas": REPLICAS, "shards": SHARDS, "end_to_end": rate}
+        if cluster is None:
+            await _clean(settings.redis_url, prefix)
+    return {"replicas": replicas, "shards": SHARDS, "end_to_end": rate}
 
 
 @dataclass(frozen=True)
@@ -557,6 +574,11 @@ def table(r: dict[str, Any]) -> str:
         lines.append(
             f"| end to end, {rep['replicas']} replicas of each consumer service, {rep['shards']} partitions | {rep['end_to_end']:,.0f} comments/s | same machine: availability, not speed (docs/scaling.md) | {rep['end_to_end'] / e2e:.2f} of one each |"
         )
+    if "on_cluster" in r:
+        cl = r["on_cluster"]
+        lines.append(
+            f"| end to end on a local Redis Cluster (3 primaries + 3 replicas, WAIT 1), one process each, {cl['shards']} partitions | {cl['end_to_end']:,.0f} comments/s | same machine: the cluster's 6 servers share its 2 cores | {cl['end_to_end'] / e2e:.2f} of one Redis |"
+        )
     if "per_comment" in r:
         cost = r["per_comment"]
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in cost["cpu_ms"].items())
@@ -607,6 +629,16 @@ def main() -> int:
                 say(f"end to end with {REPLICAS} replicas of each consumer service")
                 result["replicated"] = asyncio.run(replicated(settings, env, Path(tmp) / "logs"))
                 say(f"replicated end to end {result['replicated']['end_to_end']:,.0f} comments/s")
+            if os.environ.get("BENCH_CLUSTER", "1") == "1":
+                say("end to end on a local Redis Cluster (3 primaries, 3 replicas)")
+                cluster = LocalCluster(Path(tmp) / "cluster").start()
+                try:
+                    result["on_cluster"] = asyncio.run(
+                        replicated(settings, env, Path(tmp) / "logs", replicas=1, cluster=cluster)
+                    )
+                finally:
+                    cluster.stop()
+                say(f"on the cluster {result['on_cluster']['end_to_end']:,.0f} comments/s")
     finally:
         infra.drop_database(db)
         asyncio.run(_clean(base.redis_url, prefix))

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+from shared.redis_connection import AsyncRedis
 
 STREAM_MESSAGES = Counter(
     "sc_stream_messages_total",
@@ -95,10 +96,10 @@ def _text(value: object) -> str:
 
 
 async def read_stream_stats(
-    redis: Redis, streams: Mapping[str, Sequence[str]], dead_letter: str
+    redis: AsyncRedis, streams: Mapping[str, Sequence[str]], dead_letters: Sequence[str]
 ) -> StreamStats:
     """XINFO GROUPS per partition, summed per logical stream and group, and XLEN of the
-    dead-letter stream. A group's lag is -1 when Redis cannot tell it for some partition."""
+    dead-letter partitions. A group's lag is -1 when Redis cannot tell it for some partition."""
     totals: dict[tuple[str, str], tuple[int, int]] = {}
     for logical, keys in streams.items():
         for key in keys:
@@ -118,4 +119,5 @@ async def read_stream_stats(
         GroupStats(stream=logical, group=group, lag=lag, pending=pending)
         for (logical, group), (lag, pending) in totals.items()
     ]
-    return StreamStats(tuple(groups), int(await redis.xlen(dead_letter)))
+    dead = sum([int(await redis.xlen(key)) for key in dead_letters])
+    return StreamStats(tuple(groups), dead)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from fastapi.responses import JSONResponse
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from redis.exceptions import RedisError
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -78,15 +78,15 @@ class RateLimitPerKey:
     """
 
     def __init__(
-        self, app: ASGIApp, *, policy: RatePolicy, redis_url: str, key_prefix: str, service: str
+        self, app: ASGIApp, *, policy: RatePolicy, storage_uri: str, key_prefix: str, service: str
     ) -> None:
         self._app = app
         self._policy = policy
         self._service = service
         self._limiter: MovingWindowRateLimiter | None = None
         if policy.rates:
-            storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy", key_prefix=key_prefix
+            storage = storage_from_string(
+                storage_uri, implementation="redispy", key_prefix=key_prefix
             )
             self._limiter = MovingWindowRateLimiter(storage)
 

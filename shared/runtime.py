@@ -17,9 +17,7 @@ from typing import Any, TypeVar
 import uvicorn
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from faststream.redis import RedisBroker
 from pydantic import BaseModel
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -28,6 +26,13 @@ from shared.db.session import asyncpg_dsn
 from shared.http_body_limit import BodyLimit, LimitRequestBody
 from shared.metrics import render_latest
 from shared.rate_limit import RateLimitPerKey, RatePolicy
+from shared.redis_connection import (
+    AsyncRedis,
+    async_client,
+    broker,
+    rate_limit_storage_uri,
+    stream_names,
+)
 from shared.settings import Settings
 from shared.streams.consumer import (
     BatchHandler,
@@ -35,7 +40,7 @@ from shared.streams.consumer import (
     StreamConsumer,
     ensure_group,
 )
-from shared.streams.names import StreamNames, consumer_name
+from shared.streams.names import consumer_name
 from shared.streams.ownership import OwnershipConfig, PartitionOwner
 from shared.streams.publisher import EventPublisher
 
@@ -51,9 +56,9 @@ class ServiceRuntime:
     def __init__(self, service: str, settings: Settings, engine: AsyncEngine | None = None) -> None:
         self.service = service
         self.settings = settings
-        self.names = StreamNames(settings.stream_prefix, settings.stream_shards)
-        self.redis: Redis = Redis.from_url(settings.redis_url)
-        self.broker = RedisBroker(settings.redis_url, log_level=logging.DEBUG)
+        self.names = stream_names(settings)
+        self.redis: AsyncRedis = async_client(settings)
+        self.broker = broker(settings, log_level=logging.DEBUG)
         self.publisher = EventPublisher(self.redis, settings.stream_maxlen, self.names)
         self.engine = engine
         self.consumer = consumer_name(service)
@@ -95,7 +100,7 @@ class ServiceRuntime:
                 consumer=self.consumer,
                 model=model,
                 handler=handler,
-                dead_letter_stream=self.names.dead_letter,
+                dead_letter_stream=self.names.partition(self.names.dead_letter, shard),
                 config=config,
             )
             self._partitions.setdefault(shard, []).append(consumer)
@@ -215,7 +220,7 @@ class ServiceRuntime:
             app.add_middleware(
                 RateLimitPerKey,
                 policy=rates,
-                redis_url=self.settings.redis_url,
+                storage_uri=rate_limit_storage_uri(self.settings),
                 key_prefix=f"{self.settings.stream_prefix}:ratelimit",
                 service=self.service,
             )

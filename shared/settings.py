@@ -28,6 +28,10 @@ class Settings(BaseSettings):
 
     # --- infrastructure -------------------------------------------------------------------------
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_cluster_nodes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """`host:port,...` of Redis Cluster nodes (any few; the rest are discovered). Set, every
+    service and the CLI use the cluster instead of REDIS_URL, and stream keys carry hash tags
+    so each partition's keys share a slot (docs/scaling.md)."""
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/steam_connect"
     stream_prefix: str = "sc"
     redis_wait_replicas: int = Field(default=0, ge=0)
@@ -203,6 +207,20 @@ class Settings(BaseSettings):
 
         parse_rates(value, (info.field_name or "rate limit").upper())
         return value
+
+    @field_validator("redis_cluster_nodes", mode="before")
+    @classmethod
+    def _parse_nodes(cls, value: object) -> object:
+        nodes = _split_csv(value)
+        for node in nodes if isinstance(nodes, list) else []:
+            host, _, port = str(node).rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"REDIS_CLUSTER_NODES entry {node!r} is not host:port")
+        return nodes
+
+    @property
+    def redis_cluster(self) -> bool:
+        return bool(self.redis_cluster_nodes)
 
     @field_validator("ingest_api_keys", "reporting_api_keys", "responder_api_keys", mode="before")
     @classmethod

@@ -76,15 +76,14 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def cmd_dlq(args: argparse.Namespace) -> int:
     """Lists or re-drives dead-lettered entries of this installation's prefix."""
-    from redis import Redis
     from redis.exceptions import RedisError
 
-    from shared.streams.names import StreamNames
+    from shared.redis_connection import stream_names, sync_client
     from steam_connect import dlq
 
     settings = Settings()
-    names = StreamNames(settings.stream_prefix, settings.stream_shards)
-    redis = Redis.from_url(settings.redis_url)
+    names = stream_names(settings)
+    redis = sync_client(settings)
     try:
         letters = dlq.entries(redis, names, group=args.group, ids=args.id or (), limit=args.limit)
         if args.action == "list":

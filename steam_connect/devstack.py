@@ -14,19 +14,19 @@ import os
 import secrets
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import asyncpg
-from redis import Redis
 from redis.exceptions import RedisError
 
 from shared.db.migrate import upgrade
+from shared.redis_connection import SyncRedis, slot_groups, stream_names, sync_client
 from shared.settings import Settings
 from shared.streams.codec import decode
-from shared.streams.names import StreamNames
 from steam_connect import infra
 from steam_connect.processes import (
     SERVICES,
@@ -88,6 +88,9 @@ class Stack:
 
 
 def find_redis(settings: Settings, stack: Stack, layout: Layout) -> str:
+    if settings.redis_cluster:
+        say(f"Redis: using the cluster at {','.join(settings.redis_cluster_nodes)}")
+        return settings.redis_url
     if infra.redis_answers(settings.redis_url):
         say(f"Redis: using the server at {settings.redis_url}")
         return settings.redis_url
@@ -217,7 +220,7 @@ class Tail:
     """Follows the decisions stream's partitions (from their ends when created) and the console
     record file."""
 
-    def __init__(self, redis: Redis, streams: tuple[str, ...], console_file: Path) -> None:
+    def __init__(self, redis: SyncRedis, streams: tuple[str, ...], console_file: Path) -> None:
         self._redis = redis
         self._last: dict[Any, Any] = {}
         for stream in streams:
@@ -228,8 +231,15 @@ class Tail:
 
     def poll(self, block_ms: int = 500) -> list[str]:
         lines = []
-        answer: Any = self._redis.xread(self._last, count=500, block=block_ms)
-        for stream, entries in answer or []:
+        groups = slot_groups(self._redis, self._last)  # on a cluster: one XREAD per slot
+        answer: list[Any] = []
+        for keys in groups:
+            wait = block_ms if len(groups) == 1 else None
+            since = {k: self._last[k] for k in keys}
+            answer += self._redis.xread(since, count=500, block=wait) or []  # type: ignore[arg-type]
+        if not answer and len(groups) > 1:
+            time.sleep(block_ms / 1000)
+        for stream, entries in answer:
             for entry_id, fields in entries:
                 key = stream.decode() if isinstance(stream, bytes) else stream
                 self._last[key] = entry_id
@@ -320,9 +330,9 @@ def serve_stack(
     ingest_url = f"http://127.0.0.1:{settings.ingest_port}"
     say(f"ingest API key: {env['INGEST_API_KEYS']}")
     say(f"reporting API key: {env['REPORTING_API_KEYS']}")
-    redis = Redis.from_url(redis_url)
+    redis = sync_client(settings.model_copy(update={"redis_url": redis_url}))
     try:
-        names = StreamNames(settings.stream_prefix, settings.stream_shards)
+        names = stream_names(settings)
         tail = Tail(
             redis, names.partitions(names.decisions), layout.console_record
         )  # before the replay: misses nothing

@@ -4,7 +4,9 @@ A dead-letter entry (written by `shared.streams.consumer`) is one `__data__` JSO
 source stream and entry id, the consumer group that gave up, the attempt count, the error, when
 it failed, and the original entry's fields. Replay appends those fields to the source stream again
 (every group reads them as a new entry) and deletes the dead-letter entry, in one Lua script per
-entry, so two operators replaying at once never re-drive an entry twice.
+entry, so two operators replaying at once never re-drive an entry twice. With partitioned streams
+the dead letters are kept per partition, in the slot of the entries they came from, so the script
+touches one Redis Cluster slot.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from redis import Redis
-
+from shared.redis_connection import SyncRedis
 from shared.streams.codec import DATA_FIELD
 from shared.streams.names import StreamNames
 
@@ -40,6 +41,8 @@ class DeadLetter:
     """One dead-letter entry as an operator sees it."""
 
     id: str
+    key: str
+    """The dead-letter stream (partition) holding it."""
     stream: str
     source_id: str
     group: str
@@ -67,11 +70,16 @@ class Replayed:
     new_id: str
 
 
+def _order(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return (int(ms), int(seq or 0)) if ms.isdigit() and seq.isdigit() else (0, 0)
+
+
 def _text(value: bytes | str) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value
 
 
-def parse(entry_id: bytes | str, fields: dict[bytes, bytes]) -> DeadLetter:
+def parse(entry_id: bytes | str, fields: dict[bytes, bytes], key: str = "") -> DeadLetter:
     """Reads one entry; an entry not written by the consumer is an error naming its id."""
     eid = _text(entry_id)
     raw = fields.get(DATA_FIELD)
@@ -81,6 +89,7 @@ def parse(entry_id: bytes | str, fields: dict[bytes, bytes]) -> DeadLetter:
             raise TypeError("no JSON object in __data__")
         return DeadLetter(
             id=eid,
+            key=key,
             stream=str(record["source_stream"]),
             source_id=str(record.get("source_id", "")),
             group=str(record.get("group", "")),
@@ -96,28 +105,33 @@ def parse(entry_id: bytes | str, fields: dict[bytes, bytes]) -> DeadLetter:
 
 
 def entries(
-    redis: Redis,
+    redis: SyncRedis,
     names: StreamNames,
     *,
     group: str | None = None,
     ids: Sequence[str] = (),
     limit: int | None = None,
 ) -> list[DeadLetter]:
-    """Oldest first, optionally only some ids or one group's."""
-    found: list[Any] = []
-    for start, end in [(eid, eid) for eid in ids] or [("-", "+")]:
-        found.extend(redis.xrange(names.dead_letter, start, end) or [])
-    letters = [parse(eid, fields) for eid, fields in found]
+    """Oldest first (by failure time across partitions), optionally only some ids or one
+    group's."""
+    letters: list[DeadLetter] = []
+    for key in names.partitions(names.dead_letter):
+        found: list[Any] = []
+        for start, end in [(eid, eid) for eid in ids] or [("-", "+")]:
+            found.extend(redis.xrange(key, start, end) or [])
+        letters += [parse(eid, fields, key) for eid, fields in found]
+    letters.sort(key=lambda d: _order(d.id))
     if group is not None:
         letters = [d for d in letters if d.group == group]
     return letters[:limit] if limit is not None else letters
 
 
 def replay(
-    redis: Redis, names: StreamNames, letters: Iterable[DeadLetter], maxlen: int
+    redis: SyncRedis, names: StreamNames, letters: Iterable[DeadLetter], maxlen: int
 ) -> list[Replayed]:
     """Re-drives each entry atomically; one already replayed by someone else is skipped."""
-    allowed = set(names.all_keys()) - {names.dead_letter}
+    dead_letters = names.partitions(names.dead_letter)
+    allowed = set(names.all_keys()) - set(dead_letters)
     script = redis.register_script(_REPLAY_LUA)
     done: list[Replayed] = []
     for letter in letters:
@@ -127,7 +141,8 @@ def replay(
                 f"not a stream of prefix {names.prefix!r}; refusing to write there"
             )
         pairs = [item for kv in letter.fields.items() for item in kv]
-        new_id = script(keys=[names.dead_letter, letter.stream], args=[letter.id, maxlen, *pairs])
+        key = letter.key or dead_letters[0]
+        new_id = script(keys=[key, letter.stream], args=[letter.id, maxlen, *pairs])
         if new_id:
             done.append(Replayed(letter.id, letter.stream, _text(new_id)))
     return done

@@ -186,7 +186,8 @@ async def refresh_once(runtime: ServiceRuntime, reports: ReportQueries) -> None:
         "exchanges": n.partitions(n.exchanges),
         "commands": n.partitions(n.commands),
     }
-    STREAM_STATS.update(await read_stream_stats(runtime.redis, streams, n.dead_letter))
+    dead_letters = n.partitions(n.dead_letter)
+    STREAM_STATS.update(await read_stream_stats(runtime.redis, streams, dead_letters))
     counts = await reports.open_by_band()
     for band in RISK_BANDS:
         OPEN_BY_RISK.labels(band).set(counts.get(band, 0))

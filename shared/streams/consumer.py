@@ -23,11 +23,11 @@ from faststream.message import StreamMessage
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from pydantic import BaseModel, ValidationError
-from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.clock import utcnow
 from shared.metrics import BATCH_SIZE, DEAD_LETTERED, STREAM_MESSAGES
+from shared.redis_connection import AsyncRedis
 from shared.streams.codec import UndecodableEntry, decode
 from shared.streams.outages import DependencyDown, is_outage
 
@@ -57,7 +57,7 @@ class ConsumerConfig:
     max_attempts: int
 
 
-async def ensure_group(redis: Redis, stream: str, group: str) -> None:
+async def ensure_group(redis: AsyncRedis, stream: str, group: str) -> None:
     """Create the group at id 0 so entries published before the first start are not skipped."""
     try:
         await redis.xgroup_create(stream, group, id="0", mkstream=True)
@@ -87,7 +87,7 @@ class StreamConsumer(Generic[EventT]):
     def __init__(
         self,
         *,
-        redis: Redis,
+        redis: AsyncRedis,
         stream: str,
         logical_name: str,
         group: str,

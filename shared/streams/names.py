@@ -34,27 +34,53 @@ class StreamNames:
     With `shards` > 1 each event stream is split into that many partition streams
     (`<stream>:{<prefix>-<k>}`: the hash tag keeps partition k of every stream in one Redis
     Cluster slot); the properties below name the logical streams, `route` and `partitions`
-    the keys events go to and are read from. One shard keeps the plain names.
+    the keys events go to and are read from. One shard keeps the plain names, except on a
+    Redis Cluster (`cluster`), where every key a script or transaction touches together must
+    share a slot: there even one partition is tagged, the dead letters are kept per partition
+    (beside the entries they came from) and `exchange_key` puts an exchange's dedupe and
+    marker keys in its partition's slot.
     """
 
     prefix: str
     shards: int = 1
+    cluster: bool = False
+
+    @property
+    def tagged(self) -> bool:
+        """Whether keys carry the partition hash tag."""
+        return self.shards > 1 or self.cluster
+
+    def tag(self, shard: int) -> str:
+        """The hash tag of partition `shard`: its keys share one Redis Cluster slot."""
+        return f"{{{self.prefix}-{shard}}}"
 
     def partition(self, stream: str, shard: int) -> str:
         """Key of partition `shard` of the logical `stream`."""
-        if self.shards == 1 or stream == self.dead_letter:
+        if not self.tagged:
             return stream
-        return f"{stream}:{{{self.prefix}-{shard}}}"
+        return f"{stream}:{self.tag(shard)}"
 
     def partitions(self, stream: str) -> tuple[str, ...]:
         """Every partition of a logical stream, in shard order (what a reader must cover)."""
-        if self.shards == 1 or stream == self.dead_letter:
-            return (stream,)
-        return tuple(self.partition(stream, k) for k in range(self.shards))
+        return tuple(dict.fromkeys(self.partition(stream, k) for k in range(self.shards)))
+
+    def shard_of_key(self, key: str) -> int:
+        """The partition a stream key belongs to (0 when keys are not tagged)."""
+        for k in range(self.shards):
+            if key.endswith(":" + self.tag(k)):
+                return k
+        return 0
 
     def route(self, stream: str, correlation_id: str) -> str:
         """Where an event of this exchange goes on the logical `stream`."""
         return self.partition(stream, shard_of(correlation_id, self.shards))
+
+    def exchange_key(self, name: str, correlation_id: str) -> str:
+        """A non-stream key of one exchange (a dedupe mark, a publish-once marker) in the slot
+        of that exchange's partition, so a script can touch it and the stream together."""
+        if not self.tagged:
+            return self.key(name)
+        return f"{self.prefix}:{self.tag(shard_of(correlation_id, self.shards))}:{name}"
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}:stream:{name}"
@@ -101,7 +127,7 @@ class StreamNames:
         return self._key("dead-letter")
 
     def all(self) -> tuple[str, ...]:
-        """The logical streams (the dead-letter stream is never partitioned)."""
+        """The logical streams."""
         return (
             self.comments,
             self.decisions,

@@ -33,9 +33,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
-from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from shared.redis_connection import AsyncRedis
 from shared.streams.names import StreamNames
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class PartitionOwner:
         self,
         config: OwnershipConfig,
         names: StreamNames,
-        redis: Redis,
+        redis: AsyncRedis,
         on_acquire: ShardHook,
         on_release: ShardHook,
     ) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from pydantic import BaseModel
-from redis.asyncio import Redis
 
+from shared.redis_connection import AsyncRedis
 from shared.streams.codec import encode
 from shared.streams.names import StreamNames
 
@@ -20,9 +20,11 @@ class Publisher(Protocol):
 
 def routed(names: StreamNames | None, stream: str, event: BaseModel) -> str:
     """The partition of `stream` that this event's exchange (its correlation id) belongs to."""
-    correlation_id = getattr(event, "correlation_id", None)
-    if names is None or names.shards == 1 or not isinstance(correlation_id, str):
+    if names is None:
         return stream
+    correlation_id = getattr(event, "correlation_id", None)
+    if not isinstance(correlation_id, str):
+        return names.partition(stream, 0)  # an event of no exchange: still a partition read
     return names.route(stream, correlation_id)
 
 
@@ -33,7 +35,7 @@ class EventPublisher:
     goes to its exchange's partition, so one exchange's events stay in one ordered stream.
     """
 
-    def __init__(self, redis: Redis, maxlen: int, names: StreamNames | None = None) -> None:
+    def __init__(self, redis: AsyncRedis, maxlen: int, names: StreamNames | None = None) -> None:
         self._redis = redis
         self._maxlen = maxlen
         self._names = names

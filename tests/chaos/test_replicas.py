@@ -237,7 +237,7 @@ async def drained(
     if await scalar(engine, open_actions, run) or await scalar(engine, unpublished, run):
         return False
     for key in names.all_keys():
-        if key == names.dead_letter or not await redis.exists(key):
+        if key in names.partitions(names.dead_letter) or not await redis.exists(key):
             continue
         for group in await redis.xinfo_groups(key):
             if group["pending"] or group.get("lag"):

@@ -14,17 +14,17 @@ import os
 import random
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.redis_connection import AsyncRedis, stream_names
 from shared.settings import Settings
 from shared.streams.names import StreamNames
 from tests.chaos.stack import ChaosStack, new_stack
@@ -132,7 +132,9 @@ async def _rows(engine: AsyncEngine, sql: str, run: str) -> list[Any]:
         return list(await conn.execute(text(sql), {"like": f"chaos-{run}-%"}))
 
 
-async def _drained(engine: AsyncEngine, redis: Redis, names: StreamNames, run: str, n: int) -> bool:
+async def _drained(
+    engine: AsyncEngine, redis: AsyncRedis, names: StreamNames, run: str, n: int
+) -> bool:
     decided = await _rows(engine, "SELECT count(*) FROM decisions WHERE comment_id LIKE :like", run)
     if decided[0][0] < n:
         return False
@@ -151,11 +153,16 @@ async def _drained(engine: AsyncEngine, redis: Redis, names: StreamNames, run: s
     if open_actions[0][0] or pending_timers[0][0]:
         return False
     for stream in (names.comments, names.decisions, names.actions, names.timers):
-        if not await redis.exists(stream):
-            continue
-        for group in await redis.xinfo_groups(stream):
-            if group["pending"] or group.get("lag"):
+        for key in names.partitions(stream):
+            if await redis.exists(key) and not await _caught_up(redis, key):
                 return False
+    return True
+
+
+async def _caught_up(redis: AsyncRedis, key: str) -> bool:
+    for group in await redis.xinfo_groups(key):
+        if group["pending"] or group.get("lag"):
+            return False
     return True
 
 
@@ -175,9 +182,12 @@ def _writes(fake: meta.FakeGraph) -> Counter[tuple[str, str]]:
     return seen
 
 
-async def _timer_events(redis: Redis, names: StreamNames) -> Counter[tuple[str, str]]:
+async def _timer_events(redis: AsyncRedis, names: StreamNames) -> Counter[tuple[str, str]]:
     events: Counter[tuple[str, str]] = Counter()
-    for _id, fields in raw_entries(await redis.xrange(names.timers)):
+    entries = []
+    for key in names.partitions(names.timers):
+        entries += raw_entries(await redis.xrange(key))
+    for _id, fields in entries:
         body = json.loads(fields[b"__data__"])
         events[(body["timer_id"], body["status"])] += 1
     return events
@@ -197,9 +207,15 @@ class Outcome:
 
 
 async def run_disrupted(
-    settings: Settings, tmp_path: Path, disrupt: Disruption, engine: AsyncEngine, redis: Redis
+    settings: Settings,
+    tmp_path: Path,
+    disrupt: Disruption,
+    engine: AsyncEngine,
+    redis: AsyncRedis,
+    env: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Posts the plan while `disrupt` works on the stack, waits for it to drain, stops it."""
+    """Posts the plan while `disrupt` works on the stack, waits for it to drain, stops it.
+    `env` adds to the services' environment (it must agree with `settings` on the Redis)."""
     seed = int(os.environ.get("CHAOS_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     run = uuid.uuid4().hex[:8]
@@ -207,10 +223,11 @@ async def run_disrupted(
     fake = meta.FakeGraph(token=TOKEN, account_id="1001", flavour="facebook")
     for cid, _kind in plan:
         fake.add_comment(cid, f"author-{cid}")
-    names = StreamNames(settings.stream_prefix)
+    names = stream_names(settings)
     with ServerThread(meta.build(fake)) as graph:
         extra = {
             **EXTRA_ENV,
+            **(env or {}),
             "ACCOUNTS_FILE": str(accounts_file(tmp_path / "accounts.yaml")),
             "FACEBOOK_GRAPH_URL": graph.url + meta.VERSION,
         }
@@ -230,7 +247,7 @@ async def run_disrupted(
 
 
 async def check_exactly_once(
-    outcome: Outcome, engine: AsyncEngine, redis: Redis, names: StreamNames
+    outcome: Outcome, engine: AsyncEngine, redis: AsyncRedis, names: StreamNames
 ) -> str:
     """Asserts one decision per comment and every decided action done once on the platform;
     returns the counts as one line for the test's output."""

@@ -41,6 +41,14 @@ KEDA = {
 }
 
 
+CLUSTER = {
+    **SECRETS,
+    "redisClusterNodes": "redis-0.redis:6379,redis-1.redis:6379,redis-2.redis:6379",
+    "streamShards": 1,
+    "autoscaling": {"engine": "keda"},
+}
+
+
 def render(values: dict[str, Any]) -> list[dict[str, Any]]:
     chart = helm_python.Chart.load(CHART)
     manifests = chart.render(values, name="sc", namespace="support", is_install=True)
@@ -77,8 +85,8 @@ def validate_custom(docs: list[dict[str, Any]]) -> subprocess.CompletedProcess[s
 
 @pytest.mark.parametrize(
     "values",
-    [SECRETS, KEDA, {**SECRETS, "autoscaling": {"engine": "none"}, "streamShards": 1}],
-    ids=["defaults-offline", "keda", "fixed"],
+    [SECRETS, KEDA, {**SECRETS, "autoscaling": {"engine": "none"}, "streamShards": 1}, CLUSTER],
+    ids=["defaults-offline", "keda", "fixed", "redis-cluster"],
 )
 def test_every_rendered_manifest_is_valid(values: dict[str, Any]) -> None:
     docs = render(values)
@@ -167,6 +175,28 @@ def test_with_keda_each_consumer_scales_on_the_lag_of_every_partition_of_its_inp
         of_kind(docs, "ServiceMonitor")["sc-steam-connect"]["spec"]["endpoints"][0]["path"]
         == "/metrics"
     )
+
+
+def test_on_a_redis_cluster_services_and_keda_use_its_nodes_and_the_tagged_keys() -> None:
+    docs = render(CLUSTER)
+    names = StreamNames("sc", 1, cluster=True)
+    for deployment in of_kind(docs, "Deployment").values():
+        env = {
+            e["name"]: e.get("value")
+            for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        assert env["REDIS_CLUSTER_NODES"] == CLUSTER["redisClusterNodes"]
+        assert Settings(
+            redis_cluster_nodes=env["REDIS_CLUSTER_NODES"], _env_file=None
+        ).redis_cluster
+    for service, stream in CONSUMERS.items():
+        (trigger,) = of_kind(docs, "ScaledObject")[f"sc-steam-connect-{service}"]["spec"][
+            "triggers"
+        ]
+        assert trigger["type"] == "redis-cluster-streams"
+        assert trigger["metadata"]["addresses"] == CLUSTER["redisClusterNodes"]
+        assert trigger["metadata"]["stream"] == names.partitions(getattr(names, stream))[0]
+        assert trigger["metadata"]["stream"].endswith(":{sc-0}")  # tagged even with one shard
 
 
 def test_keda_without_a_redis_address_is_refused_with_its_name() -> None:

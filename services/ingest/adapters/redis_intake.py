@@ -1,14 +1,18 @@
 """The Redis side of ingest: thread lookups and the atomic dedupe-then-publish script.
 
-One script call per request. Per comment it sets the dedupe key (SET NX EX) and only then
-appends the event (XADD MAXLEN ~) and records the thread mapping (SET EX). If the XADD fails the
-key is deleted again before the error is returned, so a key never exists without its event and
-a retried request publishes what is missing. The page's own comments only record their mapping,
-so customers' replies to them still land in the right thread.
+One pipeline per request, one script call in it per comments-stream partition the request
+touches. Per comment the script sets the dedupe key (SET NX EX) and only then appends the event
+(XADD MAXLEN ~). If the XADD fails the key is deleted again before the error is returned, so a
+key never exists without its event and a retried request publishes what is missing. A dedupe key
+sits in its exchange's partition slot (`StreamNames.exchange_key`), so on a Redis Cluster each
+script touches one slot.
 
-Each mapping is a key of its own that expires after THREAD_TTL_S, refreshed whenever its comment
-is seen again: one hash of every comment ever seen grew without bound. A reply to a reply whose
-mapping has expired is filed under its parent's id instead of the root's.
+Thread mappings (`platform:comment_id` → thread id) are looked up by a comment's own id, before
+its thread is known, so they hash by their own names and are written beside the scripts in the
+same pipeline: kept as first recorded (SET NX) and refreshed (EXPIRE) whenever the comment is seen
+again, after THREAD_TTL_S they expire. A reply to a reply whose mapping has expired is filed
+under its parent's id instead of the root's. The page's own comments only record their mapping,
+so customers' replies to them still land in the right thread.
 """
 
 from __future__ import annotations
@@ -16,47 +20,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast, get_args
 
-from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from services.ingest.domain.intake import NotReplicated, Outcome, Status, Submission
 from shared.contracts import CommentReceived
+from shared.redis_connection import AsyncRedis
 from shared.streams.codec import encode
 from shared.streams.names import StreamNames
 
-# Per item its thread mapping key and, for items with an event, its dedupe key and the comments
-# stream partition of its thread. ARGV[1] maxlen, ARGV[2] dedupe ttl, ARGV[3] mapping ttl, then
-# per item: kind ("event"|"own"), thread id, event id, number of entry fields n, then n
-# field/value pairs.
+# KEYS[1] the comments stream partition, KEYS[1 + i] the dedupe key of item i. ARGV[1] maxlen,
+# ARGV[2] dedupe ttl, then per item: event id, number of entry fields n, then n field/value pairs.
 _INTAKE_LUA = """
-local maxlen, ttl, thread_ttl = ARGV[1], ARGV[2], ARGV[3]
+local maxlen, ttl = ARGV[1], ARGV[2]
 local results = {}
-local a, k = 4, 0
-while a <= #ARGV do
-  local kind, thread, event_id = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-  local n = tonumber(ARGV[a + 3])
+local a = 3
+for k = 2, #KEYS do
+  local event_id, n = ARGV[a], tonumber(ARGV[a + 1])
   local entry = {}
-  for j = 1, n * 2 do entry[j] = ARGV[a + 3 + j] end
-  a = a + 4 + n * 2
-  k = k + 1
-  local mapping = KEYS[k]
-  if kind == 'own' then
-    redis.call('SET', mapping, thread, 'EX', thread_ttl)
-    results[#results + 1] = {'own_comment', ''}
-  else
-    k = k + 2
-    local dedupe, stream = KEYS[k - 1], KEYS[k]
-    if redis.call('SET', dedupe, event_id, 'NX', 'EX', ttl) then
-      local added = redis.pcall('XADD', stream, 'MAXLEN', '~', maxlen, '*', unpack(entry))
-      if type(added) == 'table' and added.err then
-        redis.call('DEL', dedupe)
-        return redis.error_reply('XADD of event ' .. event_id .. ' failed: ' .. added.err)
-      end
-      redis.call('SET', mapping, thread, 'EX', thread_ttl)
-      results[#results + 1] = {'accepted', event_id}
-    else
-      redis.call('EXPIRE', mapping, thread_ttl)
-      results[#results + 1] = {'duplicate', redis.call('GET', dedupe) or ''}
+  for j = 1, n * 2 do entry[j] = ARGV[a + 1 + j] end
+  a = a + 2 + n * 2
+  local dedupe = KEYS[k]
+  if redis.call('SET', dedupe, event_id, 'NX', 'EX', ttl) then
+    local added = redis.pcall('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', unpack(entry))
+    if type(added) == 'table' and added.err then
+      redis.call('DEL', dedupe)
+      return redis.error_reply('XADD of event ' .. event_id .. ' failed: ' .. added.err)
     end
+    results[#results + 1] = {'accepted', event_id}
+  else
+    results[#results + 1] = {'duplicate', redis.call('GET', dedupe) or ''}
   end
 end
 return results
@@ -74,7 +66,7 @@ class RedisIntake:
 
     def __init__(
         self,
-        redis: Redis,
+        redis: AsyncRedis,
         names: StreamNames,
         *,
         maxlen: int,
@@ -90,58 +82,98 @@ class RedisIntake:
         self._maxlen = maxlen
         self._ttl = dedupe_ttl_s
         self._thread_ttl = thread_ttl_s
-        self._script = redis.register_script(_INTAKE_LUA)
 
     def thread_key(self, field: str) -> str:
         """Redis key holding the thread id of the comment `platform:comment_id`."""
         return self._names.key(f"thread:{field}")
 
     def dedupe_key(self, event: CommentReceived) -> str:
-        """Redis key that marks this platform fact as already published."""
-        return self._names.key(f"dedupe:{event.dedupe_key}")
+        """Redis key that marks this platform fact as already published (in its thread's slot)."""
+        return self._names.exchange_key(f"dedupe:{event.dedupe_key}", event.correlation_id)
 
     async def known_threads(self, fields: Sequence[str]) -> dict[str, str]:
-        """Thread ids still recorded for these `platform:comment_id` fields (one MGET)."""
+        """Thread ids still recorded for these `platform:comment_id` fields (one pipeline)."""
         if not fields:
             return {}
-        values = await self._redis.mget([self.thread_key(f) for f in fields])
+        pipe = self._redis.pipeline(transaction=False)
+        for field in fields:
+            pipe.get(self.thread_key(field))
+        values = await pipe.execute()
         return {f: _text(v) for f, v in zip(fields, values, strict=True) if v is not None}
 
     async def submit(self, items: Sequence[Submission]) -> list[Outcome]:
-        """Run the intake script once for the whole batch; outcomes in the order given."""
+        """One pipeline for the whole batch; outcomes in the order given."""
         if not items:
             return []
-        keys: list[str] = []
-        args: list[Any] = [self._maxlen, self._ttl, self._thread_ttl]
-        for item in items:
-            keys.append(self.thread_key(item.thread_field))
-            if item.event is None:
-                args += ["own", item.thread_id, "", 0]
-                continue
-            keys.append(self.dedupe_key(item.event))
-            keys.append(self._names.route(self._names.comments, item.event.correlation_id))
-            fields = encode(item.event)
-            args += ["event", item.thread_id, item.event.event_id, len(fields)]
-            for name, value in fields.items():
-                args += [name, value]
-        if not self._wait_replicas:
-            replies = await self._script(keys=keys, args=args)
-            return [_outcome(reply) for reply in replies]
-        # WAIT counts the replicas that have this connection's writes: one pipeline, one
-        # connection for the script and the WAIT behind it.
+        by_stream: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            if item.event is not None:
+                key = self._names.route(self._names.comments, item.event.correlation_id)
+                by_stream.setdefault(key, []).append(index)
         pipe = self._redis.pipeline(transaction=False)
-        await self._script(keys=keys, args=args, client=pipe)
-        pipe.wait(self._wait_replicas, self._wait_timeout_ms)
-        replies, copies = await pipe.execute()
-        outcomes = [_outcome(reply) for reply in replies]
-        if any(o.status == "accepted" for o in outcomes):
-            self._check_replicated(int(copies))
+        for stream, indexes in by_stream.items():
+            keys: list[str] = [stream]
+            args: list[Any] = [self._maxlen, self._ttl]
+            for index in indexes:
+                event = cast(CommentReceived, items[index].event)
+                fields = encode(event)
+                keys.append(self.dedupe_key(event))
+                args += [event.event_id, len(fields)]
+                for name, value in fields.items():
+                    args += [name, value]
+            # EVAL, not EVALSHA: a replica promoted on a cluster has no script cache.
+            pipe.eval(_INTAKE_LUA, len(keys), *keys, *args)
+        for item in items:
+            mapping = self.thread_key(item.thread_field)
+            pipe.set(mapping, item.thread_id, nx=True, ex=self._thread_ttl)
+            pipe.expire(mapping, self._thread_ttl)
+        waits = await self._queue_waits(pipe, list(by_stream))
+        results = await pipe.execute()
+        outcomes: list[Outcome] = [Outcome("own_comment", None)] * len(items)
+        for replies, indexes in zip(results, by_stream.values(), strict=False):
+            for index, reply in zip(indexes, replies, strict=True):
+                outcomes[index] = _outcome(reply)
+        if waits and any(o.status == "accepted" for o in outcomes):
+            self._check_replicated(min(int(copies) for copies in results[-len(waits) :]))
+            self._check_unmoved(waits)
         return outcomes
 
+    async def _queue_waits(self, pipe: Any, streams: list[str]) -> dict[str, Any]:
+        """WAIT counts the replicas that have this connection's writes, so it goes into the same
+        pipeline, behind the scripts, on the same connection: once on a single server, once per
+        primary that took a script on a cluster. Returns stream key → node waited on."""
+        if not self._wait_replicas or not streams:
+            return {}
+        if not isinstance(self._redis, RedisCluster):
+            pipe.wait(self._wait_replicas, self._wait_timeout_ms)
+            return {streams[0]: None}
+        await self._redis.initialize()
+        nodes: dict[str, Any] = {}
+        for stream in streams:
+            node = self._redis.get_node_from_key(stream)
+            if node is not None and node not in nodes.values():
+                nodes[stream] = node
+        for node in nodes.values():
+            pipe.wait(self._wait_replicas, self._wait_timeout_ms, target_nodes=node)
+        return nodes
+
+    def _check_unmoved(self, waits: dict[str, Any]) -> None:
+        """A slot that moved while the pipeline ran (a failover) was written on a connection
+        the WAIT did not cover: not acknowledged, the sender retries."""
+        if not isinstance(self._redis, RedisCluster):
+            return
+        for stream, node in waits.items():
+            if self._redis.get_node_from_key(stream) != node:
+                raise NotReplicated(
+                    f"the Redis Cluster slot of {stream} moved while the comments were written; "
+                    "their replication is not confirmed"
+                )
+
     def _check_replicated(self, copies: int) -> None:
-        """The request is answered 2xx only once REDIS_WAIT_REPLICAS replicas have the events
-        too, so a failover to a replica loses nothing that was acknowledged. Short of that the
-        sender gets a 503 and retries; a retry of what did arrive is a duplicate."""
+        """The request is answered 2xx only once REDIS_WAIT_REPLICAS replicas (of every primary
+        written) have the events too, so a failover to a replica loses nothing that was
+        acknowledged. Short of that the sender gets a 503 and retries; a retry of what did
+        arrive is a duplicate."""
         if copies < self._wait_replicas:
             raise NotReplicated(
                 f"Redis has the comments, but only {copies} of the {self._wait_replicas} replicas "

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
-
 from services.ingest.connectors.youtube import Cursor
+from shared.redis_connection import AsyncRedis
 from shared.streams.names import StreamNames
 
 
 class RedisCursorStore:
     """One hash under the stream prefix, field = channel id, value = the cursor's JSON."""
 
-    def __init__(self, redis: Redis, names: StreamNames) -> None:
+    def __init__(self, redis: AsyncRedis, names: StreamNames) -> None:
         self._redis = redis
         self._key = names.key("youtube:cursors")
 

@@ -1,7 +1,7 @@
 """Failed sign-ins counted in Redis per account and per address, so several reporting
 processes throttle alike and a restart does not reset an attacker's count.
 
-A fixed window per key (INCR + EXPIRE in one transaction): simple, and enough to turn an online
+A fixed window per key (SET NX EX, then INCR): simple, and enough to turn an online
 password guess into hours per account. A successful sign-in clears the account's count, not
 the address's (an office behind one NAT address shares it).
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
-
+from shared.redis_connection import AsyncRedis
 from shared.streams.names import StreamNames
 
 
@@ -44,7 +43,7 @@ def _digest(value: str) -> str:
 
 
 class LoginThrottle:
-    def __init__(self, redis: Redis, names: StreamNames, limits: ThrottleLimits) -> None:
+    def __init__(self, redis: AsyncRedis, names: StreamNames, limits: ThrottleLimits) -> None:
         self._redis = redis
         self._names = names
         self._limits = limits
@@ -65,10 +64,12 @@ class LoginThrottle:
         return None
 
     async def failed(self, account: str, address: str) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
+        # The window is set before the count, so a counter never lives without its expiry; no
+        # transaction, so the two keys may sit on different nodes of a Redis Cluster.
+        async with self._redis.pipeline(transaction=False) as pipe:
             for _scope, key, _limit in self._keys(account, address):
+                pipe.set(key, 0, ex=self._limits.window_s, nx=True)
                 pipe.incr(key)
-                pipe.expire(key, self._limits.window_s, nx=True)
             await pipe.execute()
 
     async def succeeded(self, account: str, address: str) -> None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import orjson
-from redis.asyncio import Redis
 
+from shared.redis_connection import AsyncRedis
 from shared.streams.names import StreamNames
 
 TTL_S = 30
@@ -28,7 +28,7 @@ class Present:
 
 
 class Presence:
-    def __init__(self, redis: Redis, names: StreamNames) -> None:
+    def __init__(self, redis: AsyncRedis, names: StreamNames) -> None:
         self._redis = redis
         self._names = names
 

@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from redis.asyncio import Redis
-
+from shared.redis_connection import AsyncRedis, slot_groups
 from shared.streams.codec import DATA_FIELD
 
 log = logging.getLogger(__name__)
@@ -76,12 +75,28 @@ class Broadcaster:
         return self.since(seq)
 
     async def run(
-        self, redis: Redis, streams: Mapping[str, str], stop: asyncio.Event, block_ms: int = 1000
+        self,
+        redis: AsyncRedis,
+        streams: Mapping[str, str],
+        stop: asyncio.Event,
+        block_ms: int = 1000,
     ) -> None:
         """Tails the streams (stream key → logical name: every partition of each) from now on;
-        a Redis error is logged and the read retried."""
-        ids: dict[str, str] = dict.fromkeys(streams, "$")
+        a Redis error is logged and the read retried. On a Redis Cluster one XREAD per slot (a
+        partition's streams share one), side by side."""
         logical = dict(streams)
+        groups = slot_groups(redis, streams)
+        await asyncio.gather(*(self._tail(redis, keys, logical, stop, block_ms) for keys in groups))
+
+    async def _tail(
+        self,
+        redis: AsyncRedis,
+        keys: list[str],
+        logical: Mapping[str, str],
+        stop: asyncio.Event,
+        block_ms: int,
+    ) -> None:
+        ids: dict[str, str] = dict.fromkeys(keys, "$")
         while not stop.is_set():
             try:
                 answer: Any = await redis.xread(ids, count=200, block=block_ms)  # type: ignore[arg-type]

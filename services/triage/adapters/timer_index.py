@@ -12,10 +12,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal
 
-from redis.asyncio import Redis
-
 from shared.contracts import Envelope
 from shared.db.models import SlaTimerRow
+from shared.redis_connection import AsyncRedis
 from shared.streams.codec import DATA_FIELD, encode
 from shared.streams.names import StreamNames
 from shared.streams.publisher import routed
@@ -55,13 +54,14 @@ def points_of(row: SlaTimerRow) -> dict[str, float]:
 class TimerIndex:
     """The ZSET of due times under the stream prefix, plus the timers' event publisher."""
 
-    def __init__(self, redis: Redis, names: StreamNames, *, maxlen: int, marker_ttl_s: int) -> None:
+    def __init__(
+        self, redis: AsyncRedis, names: StreamNames, *, maxlen: int, marker_ttl_s: int
+    ) -> None:
         self._redis = redis
         self._names = names
         self.key = names.key("timers:due")
         self._maxlen = maxlen
         self._ttl = marker_ttl_s
-        self._script = redis.register_script(_PUBLISH_ONCE)
 
     async def schedule(self, rows: Iterable[SlaTimerRow]) -> None:
         await self.publish_and_index((), rows)
@@ -83,13 +83,12 @@ class TimerIndex:
         pipe = self._redis.pipeline(transaction=False)
         count = 0
         for stream, event in items:
-            marker = self._names.key(f"published:{event.event_id}")
+            # The marker sits in the slot of the event's partition; EVAL, not EVALSHA, because a
+            # replica promoted on a Redis Cluster has no script cache.
+            marker = self._names.exchange_key(f"published:{event.event_id}", event.correlation_id)
             data = encode(event)[DATA_FIELD]
-            await self._script(
-                keys=[marker, routed(self._names, stream, event)],
-                args=[self._ttl, self._maxlen, DATA_FIELD, data],
-                client=pipe,
-            )
+            key = routed(self._names, stream, event)
+            pipe.eval(_PUBLISH_ONCE, 2, marker, key, self._ttl, self._maxlen, DATA_FIELD, data)
             count += 1
         settled: list[str] = []
         points: dict[str, float] = {}

@@ -1,8 +1,10 @@
-"""Partitions: one exchange always lands in the same one; one shard keeps the plain names."""
+"""Partitions: one exchange always lands in the same one; one shard keeps the plain names except
+on a Redis Cluster, where everything a script touches at once shares a slot."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
+from redis.crc import key_slot
 
 from shared.streams.names import StreamNames, shard_of
 from shared.streams.ownership import candidates, fair_share, lock_key, surplus
@@ -27,10 +29,31 @@ def test_an_exchange_keeps_one_partition_on_every_stream_and_a_cluster_slot_tag(
     assert names.route(names.comments, "facebook:1001_42") == f"sc:stream:comments:{{sc-{shard}}}"
     assert names.route(names.actions, "facebook:1001_42").endswith(f":{{sc-{shard}}}")
     assert len(set(names.partitions(names.decisions))) == 8
-    assert names.partitions(names.dead_letter) == (names.dead_letter,)
-    assert len(names.all_keys()) == 8 * 8 + 1
+    dead_letters = names.partitions(names.dead_letter)
+    assert dead_letters[shard] == names.partition(names.dead_letter, shard)
+    assert len(names.all_keys()) == 9 * 8
     spread = {shard_of(f"facebook:{n}", 8) for n in range(200)}
     assert spread == set(range(8))
+
+
+def test_on_a_cluster_each_exchange_keeps_its_keys_in_its_partitions_slot() -> None:
+    for shards in (1, 4):
+        names = StreamNames("sc", shards=shards, cluster=True)
+        thread = "youtube:Ugx42"
+        stream = names.route(names.comments, thread)
+        slot = key_slot(stream.encode())
+        assert stream != names.comments  # tagged even with one shard
+        same = [
+            names.exchange_key("dedupe:youtube:Ugx42:created", thread),
+            names.exchange_key("published:e1", thread),
+            names.route(names.timers, thread),
+            names.partition(names.dead_letter, shard_of(thread, shards)),
+        ]
+        assert {key_slot(key.encode()) for key in same} == {slot}
+        assert names.shard_of_key(stream) == shard_of(thread, shards)
+        assert routed(names, names.comments, Event(correlation_id=thread)) == stream
+    plain = StreamNames("sc")
+    assert plain.exchange_key("dedupe:x", "facebook:1") == "sc:dedupe:x"
 
 
 def test_fair_shares_cover_every_partition_and_surplus_is_given_back() -> None:

@@ -51,6 +51,10 @@ true
   value: {{ .root.Values.streamPrefix | quote }}
 - name: STREAM_SHARDS
   value: {{ .root.Values.streamShards | quote }}
+{{- if .root.Values.redisClusterNodes }}
+- name: REDIS_CLUSTER_NODES
+  value: {{ .root.Values.redisClusterNodes | quote }}
+{{- end }}
 - name: {{ printf "%s_PORT" (upper .service) }}
   value: {{ .spec.port | quote }}
 {{- if .root.Values.accounts }}
