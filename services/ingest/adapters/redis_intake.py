@@ -9,10 +9,11 @@ script touches one slot.
 
 Thread mappings (`platform:comment_id` → thread id) are looked up by a comment's own id, before
 its thread is known, so they hash by their own names and are written beside the scripts in the
-same pipeline: kept as first recorded (SET NX) and refreshed (EXPIRE) whenever the comment is seen
-again, after THREAD_TTL_S they expire. A reply to a reply whose mapping has expired is filed
-under its parent's id instead of the root's. The page's own comments only record their mapping,
-so customers' replies to them still land in the right thread.
+same pipeline; a comment seen again resolves to its recorded thread, so the SET refreshes the
+mapping rather than changing it, and after THREAD_TTL_S without a sighting it expires. A reply
+to a reply whose mapping has expired is filed under its parent's id instead of the root's. The
+page's own comments only record their mapping, so customers' replies to them still land in the
+right thread.
 """
 
 from __future__ import annotations
@@ -92,13 +93,15 @@ class RedisIntake:
         return self._names.exchange_key(f"dedupe:{event.dedupe_key}", event.correlation_id)
 
     async def known_threads(self, fields: Sequence[str]) -> dict[str, str]:
-        """Thread ids still recorded for these `platform:comment_id` fields (one pipeline)."""
+        """Thread ids still recorded for these `platform:comment_id` fields (one MGET; on a
+        cluster one per slot, side by side)."""
         if not fields:
             return {}
-        pipe = self._redis.pipeline(transaction=False)
-        for field in fields:
-            pipe.get(self.thread_key(field))
-        values = await pipe.execute()
+        keys = [self.thread_key(f) for f in fields]
+        if isinstance(self._redis, RedisCluster):
+            values = await self._redis.mget_nonatomic(keys)
+        else:
+            values = await self._redis.mget(keys)
         return {f: _text(v) for f, v in zip(fields, values, strict=True) if v is not None}
 
     async def submit(self, items: Sequence[Submission]) -> list[Outcome]:
@@ -123,10 +126,8 @@ class RedisIntake:
                     args += [name, value]
             # EVAL, not EVALSHA: a replica promoted on a cluster has no script cache.
             pipe.eval(_INTAKE_LUA, len(keys), *keys, *args)
-        for item in items:
-            mapping = self.thread_key(item.thread_field)
-            pipe.set(mapping, item.thread_id, nx=True, ex=self._thread_ttl)
-            pipe.expire(mapping, self._thread_ttl)
+        for item in items:  # the thread a known comment resolved to is its recorded one
+            pipe.set(self.thread_key(item.thread_field), item.thread_id, ex=self._thread_ttl)
         waits = await self._queue_waits(pipe, list(by_stream))
         results = await pipe.execute()
         outcomes: list[Outcome] = [Outcome("own_comment", None)] * len(items)
