@@ -91,6 +91,12 @@ class Account(BaseModel):
     """Dates (in `time_zone`) on which no business hours count."""
     webhooks: list[Webhook] = Field(default_factory=list)
     """Outgoing notifications of this account's exchanges (reporting sends them)."""
+    retention_days: int = Field(default=365, ge=1)
+    """Comments, exchanges and actions older than this lose their texts, names and author ids
+    (the rows and every count stay; docs/privacy.md)."""
+    evidence_retention_days: int = Field(default=1825, ge=1)
+    """Threat evidence (R8) is kept at least this long — and, in reporting, for as long as its
+    police-report decision is open, however old."""
 
     @field_validator("webhooks")
     @classmethod

@@ -88,4 +88,3 @@ def slot_groups(client: AsyncRedis | SyncRedis, keys: Iterable[str]) -> list[lis
     for key in keys:
         groups.setdefault(key_slot(key.encode()), []).append(key)
     return list(groups.values())
-

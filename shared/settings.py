@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     member_ttl_s: float = Field(default=10.0, gt=0)
     """A process silent this long no longer counts when partitions are shared out."""
 
+    privacy_purge_interval_s: float = Field(default=3600.0, ge=0)
+    """How often each service anonymises what is past its account's `retention_days` (and trims
+    its streams to it); 0 turns the background purge off (`steam-connect privacy purge`)."""
+
     # --- consumers ------------------------------------------------------------------------------
     consumer_batch_size: int = Field(default=500, ge=1, le=5_000)
     """Per-batch costs (a transaction, a few reads, one publish) dominate below a few hundred:

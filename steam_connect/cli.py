@@ -7,8 +7,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import get_args
 
+from shared.contracts.comments import Platform
 from shared.settings import Settings
 
 
@@ -106,6 +109,21 @@ def cmd_dlq(args: argparse.Namespace) -> int:
         redis.close()
 
 
+def cmd_privacy(args: argparse.Namespace) -> int:
+    """An author's data: everything held (export) or erased but for a legal hold (erase)."""
+    from steam_connect import privacy
+
+    if args.action == "purge":
+        return privacy.run_purge(args.dry_run, args.as_of)
+    if not (args.platform and args.author_id):
+        print(
+            f"privacy {args.action}: name the author with --platform and --author-id",
+            file=sys.stderr,
+        )
+        return 2
+    return privacy.run(args.action, args.platform, args.author_id, args.out)
+
+
 def _first_secret(keys: Sequence[object]) -> str:
     if not keys:
         return ""
@@ -153,6 +171,20 @@ def build_parser() -> argparse.ArgumentParser:
     dead.add_argument("--all", action="store_true", help="replay: every entry")
     dead.add_argument("--json", action="store_true", help="list: one JSON object per line")
     dead.set_defaults(func=cmd_dlq)
+    private = sub.add_parser(
+        "privacy", help="an author's personal data: export it all (Art. 15) or erase it (Art. 17)"
+    )
+    private.add_argument("action", choices=("export", "erase", "purge"))
+    private.add_argument("--platform", choices=get_args(Platform))
+    private.add_argument("--author-id", help="the author's id on that platform")
+    private.add_argument("--dry-run", action="store_true", help="purge: count, change nothing")
+    private.add_argument(
+        "--as-of",
+        type=datetime.fromisoformat,
+        help="purge: as if it were this moment (ISO 8601 with a zone; default now)",
+    )
+    private.add_argument("--out", help="export: write the JSON document here instead of stdout")
+    private.set_defaults(func=cmd_privacy)
     from steam_connect.people import add_parsers
 
     add_parsers(sub)

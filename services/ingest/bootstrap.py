@@ -12,6 +12,7 @@ from services.ingest.adapters.redis_intake import RedisIntake
 from services.ingest.adapters.youtube_api import YouTubeApi
 from services.ingest.adapters.youtube_cursor import RedisCursorStore
 from services.ingest.connectors.youtube import DailyBudget
+from services.ingest.use_cases import privacy
 from services.ingest.use_cases.http_comments import COMMENTS_PATH, install_routes
 from services.ingest.use_cases.http_webhooks import (
     WEBHOOKS_PREFIX,
@@ -55,6 +56,10 @@ def create_app(settings: Settings) -> FastAPI:
             BodyLimit(WEBHOOKS_PREFIX, settings.webhook_max_body_bytes),
         ),
         rates=rate_policy(settings.ingest_rate_limit, "INGEST_RATE_LIMIT", [COMMENTS_PATH]),
+    )
+    interval = settings.privacy_purge_interval_s
+    runtime.spawn(
+        lambda stop: privacy.purge_loop(runtime.redis, runtime.names, accounts, interval, stop)
     )
     handler = IngestComments(accounts, store)
     install_routes(app, handler=handler, api_keys=keys, max_batch=settings.ingest_max_batch)

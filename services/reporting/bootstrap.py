@@ -41,6 +41,7 @@ from services.reporting.use_cases.http_workspace import (
 from services.reporting.use_cases.manual_actions import ManualActions
 from services.reporting.use_cases.notifications import NotificationLog, NotificationSender
 from services.reporting.use_cases.police_reports import PoliceReports
+from services.reporting.use_cases.privacy import privacy_handler
 from services.reporting.use_cases.timers import TimerHandler
 from shared.accounts import AccountDirectory
 from shared.contracts import (
@@ -52,6 +53,7 @@ from shared.contracts import (
 )
 from shared.contracts.alerts import RISK_BANDS
 from shared.contracts.exchanges import ExchangeChanged
+from shared.contracts.privacy import PrivacyRequested
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.metrics import STREAM_STATS, read_stream_stats
@@ -138,6 +140,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     notify = Addressing.of(directory, settings.public_url)
     _register(runtime, sessions, notify if notify.accounts else None)
+    privacy = privacy_handler(runtime, sessions, directory)
+    names = runtime.names
+    runtime.consume(names.privacy, "privacy", Group.REPORTING, PrivacyRequested, privacy)
+    runtime.spawn(privacy.run_purges)
     reports = ReportQueries(sessions)
     runtime.spawn(lambda stop: refresh_gauges(runtime, reports, stop))
     if notify.accounts:

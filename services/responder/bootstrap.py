@@ -21,9 +21,11 @@ from services.responder.use_cases.commands import CommandHandler
 from services.responder.use_cases.decisions import DecisionHandler
 from services.responder.use_cases.due_actions import run_retry_loop
 from services.responder.use_cases.http_drafts import DRAFTS_PREFIX, drafts_router
+from services.responder.use_cases.privacy import privacy_handler
 from shared.accounts import AccountDirectory
 from shared.clock import Clock, utcnow
 from shared.contracts import AgentCommand, DecisionMade
+from shared.contracts.privacy import PrivacyRequested
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.rate_limit import rate_policy
@@ -115,6 +117,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     commands = CommandHandler(sessions=sessions, driver=driver, accounts=accounts)
     runtime.consume(runtime.names.commands, "commands", Group.RESPONDER, AgentCommand, commands)
+    privacy = privacy_handler(runtime, sessions, accounts)
+    runtime.consume(runtime.names.privacy, "privacy", Group.RESPONDER, PrivacyRequested, privacy)
+    runtime.spawn(privacy.run_purges)
     runtime.spawn(lambda stop: run_retry_loop(driver, stop, settings.action_retry_interval_s))
     rates = rate_policy(settings.api_rate_limit, "API_RATE_LIMIT", [DRAFTS_PREFIX])
     app = runtime.build_app("Steam-Connect responder", rates=rates)

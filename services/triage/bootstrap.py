@@ -20,8 +20,10 @@ from services.triage.use_cases.commands import CommandHandler
 from services.triage.use_cases.comments import CommentsHandler
 from services.triage.use_cases.due_timers import LoopConfig, TimerLoop
 from services.triage.use_cases.http_policy import policy_router
+from services.triage.use_cases.privacy import privacy_handler
 from shared.accounts import AccountDirectory
 from shared.contracts import ActionCompleted, AgentCommand, CommentReceived, EscalationAlert
+from shared.contracts.privacy import PrivacyRequested
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime, serve
@@ -72,6 +74,9 @@ def create_app(settings: Settings) -> FastAPI:
         policy_version=labeller.policy.version,
     )
     runtime.consume(runtime.names.commands, "commands", Group.TRIAGE, AgentCommand, commands)
+    privacy = privacy_handler(runtime, sessions, accounts)
+    runtime.consume(runtime.names.privacy, "privacy", Group.TRIAGE, PrivacyRequested, privacy)
+    runtime.spawn(privacy.run_purges)
     alerts = AlertsHandler(
         policy=labeller.policy,
         accounts=accounts,

@@ -123,6 +123,17 @@ class StreamNames:
         return self._key("commands")
 
     @property
+    def privacy(self) -> str:
+        """Personal-data requests (locate, export, erase an author's data), read by every
+        service."""
+        return self._key("privacy")
+
+    @property
+    def privacy_answers(self) -> str:
+        """Each service's answer to a privacy request, read by whoever asked (no group)."""
+        return self._key("privacy-answers")
+
+    @property
     def dead_letter(self) -> str:
         return self._key("dead-letter")
 
@@ -137,6 +148,8 @@ class StreamNames:
             self.alerts,
             self.exchanges,
             self.commands,
+            self.privacy,
+            self.privacy_answers,
             self.dead_letter,
         )
 
