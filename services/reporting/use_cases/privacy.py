@@ -11,6 +11,7 @@ not the author's id.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import select
@@ -67,6 +68,8 @@ async def record_erasure(request: PrivacyRequested, session: AsyncSession) -> di
         target=f"{request.platform}:{erasure_token(request.request_id)}",  # not the author id
         after={
             "request_id": request.request_id,
+            # To check a restored older backup against the erasures since (docs/operations.md).
+            "subject_sha256": hashlib.sha256(request.correlation_id.encode()).hexdigest(),
             "comments": len(request.comment_ids),
             "exchanges": len(request.thread_ids),
             "kept_under_legal_hold": request.held,
