@@ -28,6 +28,7 @@ Right = Literal[
     "manage_notifications",
     "manage_agents",
     "manage_canned_replies",
+    "handle_privacy",
 ]
 RIGHTS: dict[Right, Role] = {
     "work": "agent",
@@ -40,6 +41,7 @@ RIGHTS: dict[Right, Role] = {
     "manage_notifications": "supervisor",
     "manage_agents": "admin",
     "manage_canned_replies": "admin",
+    "handle_privacy": "admin",
 }
 """The least role each right needs. `work`: read, reply, message, hide, unhide, report to the
 platform, assign, note and correct. Deleting, blocking and the police are policy-sensitive: they
@@ -56,6 +58,7 @@ _WHAT: dict[Right, str] = {
     "manage_notifications": "read and resend notification deliveries",
     "manage_agents": "manage agents",
     "manage_canned_replies": "manage canned replies",
+    "handle_privacy": "answer personal-data requests",
 }
 
 PrincipalKind = Literal["agent", "api_key", "operator"]

@@ -32,6 +32,7 @@ from services.reporting.use_cases.decisions import DecisionHandler
 from services.reporting.use_cases.exchange_commands import ExchangeCommands
 from services.reporting.use_cases.exchanges import ExchangeStatesHandler
 from services.reporting.use_cases.http_notifications import notifications_router
+from services.reporting.use_cases.http_privacy import privacy_router
 from services.reporting.use_cases.http_reports import reports_router
 from services.reporting.use_cases.http_workspace import (
     Workspace,
@@ -161,6 +162,7 @@ def create_app(settings: Settings) -> FastAPI:
         router,
         workspace_router(workspace, principal),
         notifications_router(NotificationLog(sessions), principal),
+        privacy_router(runtime, principal),
     ]
     install_routes(app, HistoryQueries(sessions), principal, routers)
     install_workspace_errors(app)

@@ -150,6 +150,15 @@ async def test_export_holds_everything_of_an_author_and_erasure_leaves_only_held
     assert COMPLAINT.format(run=run) in dump and name in dump
     assert theirs not in dump and OTHER.format(run=run) not in dump and other not in dump
 
+    async with httpx.AsyncClient(base_url=stack.url("reporting"), timeout=60) as client:
+        path = f"/v1/privacy/authors/facebook/{author}"
+        assert (await client.get(path)).status_code == 401
+        api = await client.get(path, headers={"Authorization": f"Bearer {REPORTING_KEY}"})
+    assert api.status_code == 200, api.text
+    from_api = api.json()["services"]
+    assert from_api["triage"]["author_records"][0]["strikes"] == strikes["strikes"]
+    assert {r["comment_id"] for r in from_api["reporting"]["comments"]} == {complaint, threat}
+
     rows_before = await _counts(engine, complaint)
     erased = _cli(stack, "erase", "--platform", "facebook", "--author-id", author)
     assert erased.returncode == 0, erased.stdout + erased.stderr

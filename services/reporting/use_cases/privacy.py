@@ -32,6 +32,11 @@ SERVICE = "reporting"
 HOLD_REASON = "threat evidence: the police-report decision on this exchange is still open"
 
 
+def subject_digest(request: PrivacyRequested) -> str:
+    """SHA-256 of `privacy:<platform>:<author id>`: matches an author, does not name one."""
+    return hashlib.sha256(request.correlation_id.encode()).hexdigest()
+
+
 async def locate(request: PrivacyRequested, session: AsyncSession) -> dict[str, Any]:
     platform, author_id = request.named()
     rows = await session.execute(
@@ -69,13 +74,32 @@ async def record_erasure(request: PrivacyRequested, session: AsyncSession) -> di
         after={
             "request_id": request.request_id,
             # To check a restored older backup against the erasures since (docs/operations.md).
-            "subject_sha256": hashlib.sha256(request.correlation_id.encode()).hexdigest(),
+            "subject_sha256": subject_digest(request),
             "comments": len(request.comment_ids),
             "exchanges": len(request.thread_ids),
             "kept_under_legal_hold": request.held,
         },
     )
     return {"audit": 1}
+
+
+async def record_export(request: PrivacyRequested, session: AsyncSession) -> dict[str, Any]:
+    """An access request is audited too: who asked, when, for how many comments — the subject
+    as its SHA-256 only, so a later erasure leaves no id behind here either."""
+    operator = Principal(request.requested_by, "admin", "operator")
+    await audit(
+        session,
+        operator,
+        "privacy.export",
+        utcnow(),
+        target=request.platform,
+        after={
+            "request_id": request.request_id,
+            "subject_sha256": subject_digest(request),
+            "comments": len(request.comment_ids),
+        },
+    )
+    return {}
 
 
 def privacy_handler(
@@ -94,5 +118,6 @@ def privacy_handler(
         purge_interval_s=runtime.settings.privacy_purge_interval_s,
         own_streams=(names.alerts, names.commands, names.dead_letter),
         locate=locate,
+        export_extra=record_export,
         erase_extra=record_erasure,
     )
