@@ -166,6 +166,8 @@ def _past(table: Table, at_column: str, horizon: Horizon) -> ColumnElement[bool]
 
 
 def _expired(table: Table, plan: TablePlan, horizon: Horizon) -> ColumnElement[bool]:
+    if plan.match == "thread":  # rows of an exchange; the team's own (no thread) are not aged
+        return and_(table.c.thread_id.is_not(None), _past(table, plan.at, horizon))
     if plan.match != "comment" or horizon.anchor is None:
         return _past(table, plan.at, horizon)
     anchor_table, anchor_at = horizon.anchor
