@@ -2,7 +2,6 @@
 from the admin API, answered by every service as `steam-connect privacy export` is (without
 ingest's short-lived Redis keys, which only the command adds). Admins only; audited."""
 
-
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
