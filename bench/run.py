@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 import httpx
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
@@ -40,7 +41,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from shared.db.migrate import upgrade
-from shared.db.session import make_engine
+from shared.db.session import asyncpg_dsn, make_engine
 from shared.redis_connection import AsyncRedis, async_client
 from shared.settings import Settings
 from shared.streams.names import Group, StreamNames
@@ -496,6 +497,63 @@ async def replicated(
     return {"replicas": replicas, "shards": SHARDS, "end_to_end": rate}
 
 
+PURGE_ROWS = int(os.environ.get("BENCH_PURGE_ROWS", "2000000"))
+
+
+async def purge_cost(database_url: str, rows: int = PURGE_ROWS) -> dict[str, Any]:
+    """Retention on a history table of `rows` rows over 24 months, the oldest 12 past it: drop
+    those monthly partitions (as comment_events is kept) against DELETE and against an UPDATE
+    that empties the texts, both on the same rows in a table without partitions."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    months = [datetime(2025 + (m // 12), m % 12 + 1, 1, tzinfo=UTC) for m in range(25)]
+    fill = (
+        "INSERT INTO {t} (event_id, platform, comment_id, thread_id, change, text, occurred_at) "
+        "SELECT 'e' || n, 'facebook', 'c' || n, 'facebook:c' || (n / 4), 'created', "
+        "'Mein Paket ist seit Wochen nicht angekommen, Bestellung ' || n, "
+        "$1::timestamptz + ((n - 1)::float / $2 * interval '730 days') FROM generate_series(1, $2) n"
+    )
+    try:
+        await conn.execute(
+            "CREATE TABLE bench_events_p (LIKE comment_events INCLUDING DEFAULTS) "
+            "PARTITION BY RANGE (occurred_at)"
+        )
+        for low, high in zip(months, months[1:], strict=False):
+            await conn.execute(
+                f"CREATE TABLE bench_events_p_{low:%Y%m} PARTITION OF bench_events_p "
+                f"FOR VALUES FROM ('{low.isoformat()}') TO ('{high.isoformat()}')"
+            )
+        for table in ("bench_events_p", "bench_events_flat", "bench_events_upd"):
+            if table != "bench_events_p":
+                await conn.execute(f"CREATE TABLE {table} (LIKE comment_events INCLUDING DEFAULTS)")
+            await conn.execute(fill.format(t=table), start, rows)
+            await conn.execute(f"CREATE INDEX ON {table} (occurred_at)")
+            await conn.execute(f"ANALYZE {table}")
+        cutoff = months[12]
+        began = time.perf_counter()
+        async with conn.transaction():
+            for low in months[:12]:
+                await conn.execute(f"DROP TABLE bench_events_p_{low:%Y%m}")
+        dropped_s = time.perf_counter() - began
+        began = time.perf_counter()
+        deleted = await conn.execute("DELETE FROM bench_events_flat WHERE occurred_at < $1", cutoff)
+        deleted_s = time.perf_counter() - began
+        began = time.perf_counter()
+        await conn.execute("UPDATE bench_events_upd SET text = '' WHERE occurred_at < $1", cutoff)
+        updated_s = time.perf_counter() - began
+    finally:
+        for table in ("bench_events_p", "bench_events_flat", "bench_events_upd"):
+            await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        await conn.close()
+    return {
+        "rows": rows,
+        "expired": int(deleted.split()[-1]),
+        "drop_s": dropped_s,
+        "delete_s": deleted_s,
+        "update_s": updated_s,
+    }
+
+
 @dataclass(frozen=True)
 class Costs:
     """Counters read before and after a stage: what each comment cost, measured."""
@@ -579,6 +637,11 @@ def table(r: dict[str, Any]) -> str:
         lines.append(
             f"| end to end on a local Redis Cluster (3 primaries + 3 replicas, WAIT 1), one process each, {cl['shards']} partitions | {cl['end_to_end']:,.0f} comments/s | same machine: the cluster's 6 servers share its 2 cores | {cl['end_to_end'] / e2e:.2f} of one Redis |"
         )
+    if "purge" in r:
+        p = r["purge"]
+        lines.append(
+            f"| retention purge of {p['expired']:,} of {p['rows']:,} history rows (12 of 24 months) | drop 12 monthly partitions {p['drop_s'] * 1000:,.0f} ms / DELETE {p['delete_s']:,.1f} s / UPDATE emptying texts {p['update_s']:,.1f} s | - | DELETE {p['delete_s'] / max(p['drop_s'], 1e-6):,.0f}x the drop |"
+        )
     if "per_comment" in r:
         cost = r["per_comment"]
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in cost["cpu_ms"].items())
@@ -629,6 +692,9 @@ def main() -> int:
                 say(f"end to end with {REPLICAS} replicas of each consumer service")
                 result["replicated"] = asyncio.run(replicated(settings, env, Path(tmp) / "logs"))
                 say(f"replicated end to end {result['replicated']['end_to_end']:,.0f} comments/s")
+            if PURGE_ROWS:
+                say(f"retention purge of {PURGE_ROWS:,} history rows: partitions vs rows")
+                result["purge"] = asyncio.run(purge_cost(db))
             if os.environ.get("BENCH_CLUSTER", "1") == "1":
                 say("end to end on a local Redis Cluster (3 primaries, 3 replicas)")
                 cluster = LocalCluster(Path(tmp) / "cluster").start()

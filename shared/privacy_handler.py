@@ -23,6 +23,7 @@ from shared.accounts import Account, AccountDirectory
 from shared.clock import utcnow
 from shared.contracts.privacy import EVERY_ACCOUNT, PrivacyAnswered, PrivacyRequested
 from shared.db.erasure import Horizon, Retention, Subject, erase, export, purge
+from shared.db.partitions import PARTITIONED, ensure_months
 from shared.privacy import ANCHORS, EVIDENCE, PLANS, erasure_token
 from shared.redis_connection import AsyncRedis
 from shared.streams.consumer import Delivery
@@ -109,6 +110,8 @@ class PrivacyHandler:
             self.accounts, as_of, EVIDENCE.get(self.service), ANCHORS.get(self.service)
         )
         plans = PLANS.get(self.service, ())
+        if any(plan.table in PARTITIONED for plan in plans):
+            await ensure_months(session, utcnow())  # the coming months, before any is dropped
         changed: dict[str, Any] = dict(await purge(session, plans, limits, dry_run=request.dry_run))
         keys = [key for stream in self.own_streams for key in self.names.partitions(stream)]
         changed["stream_entries"] = await trim_streams(

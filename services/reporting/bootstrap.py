@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.reporting.access import Access
 from services.reporting.adapters.people import People
@@ -45,6 +45,7 @@ from services.reporting.use_cases.police_reports import PoliceReports
 from services.reporting.use_cases.privacy import privacy_handler
 from services.reporting.use_cases.timers import TimerHandler
 from shared.accounts import AccountDirectory
+from shared.clock import utcnow
 from shared.contracts import (
     ActionChanged,
     ActionCompleted,
@@ -55,6 +56,7 @@ from shared.contracts import (
 from shared.contracts.alerts import RISK_BANDS
 from shared.contracts.exchanges import ExchangeChanged
 from shared.contracts.privacy import PrivacyRequested
+from shared.db.partitions import ensure_months
 from shared.db.session import make_engine, make_sessionmaker
 from shared.logging import configure_logging
 from shared.metrics import STREAM_STATS, read_stream_stats
@@ -113,6 +115,12 @@ def _register(
     runtime.consume(names.exchanges, "exchanges", g, ExchangeChanged, states)
 
 
+async def _ensure_partitions(engine: AsyncEngine) -> None:
+    """This month's and the next months' partitions of the history (comment_events)."""
+    async with engine.begin() as conn:
+        await ensure_months(conn, utcnow())
+
+
 def build_workspace(
     runtime: ServiceRuntime,
     sessions: async_sessionmaker[AsyncSession],
@@ -145,6 +153,7 @@ def create_app(settings: Settings) -> FastAPI:
     names = runtime.names
     runtime.consume(names.privacy, "privacy", Group.REPORTING, PrivacyRequested, privacy)
     runtime.spawn(privacy.run_purges)
+    runtime.on_startup(lambda: _ensure_partitions(engine))
     reports = ReportQueries(sessions)
     runtime.spawn(lambda stop: refresh_gauges(runtime, reports, stop))
     if notify.accounts:

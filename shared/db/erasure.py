@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db.models import Base
+from shared.db.partitions import PARTITIONED, months
 from shared.privacy import PURGED, TablePlan, scrub
 
 
@@ -199,6 +200,9 @@ async def purge(
         if not plan.at:
             continue
         table = _table(plan.table)
+        if plan.table in PARTITIONED:
+            dropped = await _drop_expired_months(session, table, plan, horizon, dry_run=dry_run)
+            changed[f"{plan.table} (months dropped)"] = dropped
         where = and_(_expired(table, plan, horizon), _not_yet(table, plan))
         if dry_run and not plan.json:
             count = await session.scalar(select(func.count()).select_from(table).where(where))
@@ -218,3 +222,29 @@ async def purge(
             count = max(count, int(getattr(result, "rowcount", 0) or 0))
         changed[plan.table] = count
     return changed
+
+
+async def _drop_expired_months(
+    session: AsyncSession, table: Table, plan: TablePlan, horizon: Horizon, *, dry_run: bool
+) -> int:
+    """Drops each monthly partition all of whose rows are past retention (none held); returns
+    the rows that went (or would). A month with one row still kept is left to the row-wise
+    purge."""
+    column = table.c[PARTITIONED[plan.table]]
+    gone = 0
+    for month in await months(session, plan.table):
+        in_month = and_(column >= month.start, column < month.end)
+        total = await session.scalar(select(func.count()).select_from(table).where(in_month))
+        if not total:
+            continue
+        kept = await session.scalar(
+            select(func.count())
+            .select_from(table)
+            .where(and_(in_month, not_(_expired(table, plan, horizon))))
+        )
+        if kept:
+            continue
+        if not dry_run:
+            await session.execute(text(f'DROP TABLE "{month.name}"'))
+        gone += int(total)
+    return gone

@@ -71,10 +71,16 @@ class CommentRow(Base):
 
 
 class CommentEventRow(Base):
-    """Every accepted comment event, append-only: evidence of what was said. Writer: reporting."""
+    """Every accepted comment event, append-only: evidence of what was said. Writer: reporting.
+
+    Partitioned by month of `occurred_at` (migration 0010, shared/db/partitions.py), so retention
+    drops whole months; the key includes the partition key, as PostgreSQL requires."""
 
     __tablename__ = "comment_events"
-    __table_args__ = (Index("ix_comment_events_platform_comment", "platform", "comment_id"),)
+    __table_args__ = (
+        Index("ix_comment_events_platform_comment", "platform", "comment_id"),
+        {"postgresql_partition_by": "RANGE (occurred_at)"},
+    )
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     platform: Mapped[str] = mapped_column(String(20))
@@ -82,7 +88,7 @@ class CommentEventRow(Base):
     thread_id: Mapped[str] = mapped_column(String(300), index=True)
     change: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
-    occurred_at: Mapped[datetime]
+    occurred_at: Mapped[datetime] = mapped_column(primary_key=True)
 
 
 class DecisionColumns:

@@ -43,7 +43,7 @@ class CommentHistoryRepository:
         table = table_of(CommentEventRow)
         stmt = (
             insert(table)
-            .on_conflict_do_nothing(index_elements=["event_id"])
+            .on_conflict_do_nothing(index_elements=["event_id", "occurred_at"])
             .returning(table.c.event_id)
         )
         result = await self._session.execute(stmt, rows)

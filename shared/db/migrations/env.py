@@ -10,9 +10,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.db.models import Base
+from shared.db.partitions import is_partition
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _models_only(name: str | None, type_: str, _parent: object) -> bool:
+    """Autogenerate compares the models' tables, not the monthly partitions of one."""
+    return not (type_ == "table" and name is not None and is_partition(name))
+
+
 log = logging.getLogger("steam_connect.migrate")
 
 
@@ -26,7 +34,9 @@ def _url() -> str:
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata)
+    context.configure(
+        connection=connection, target_metadata=target_metadata, include_name=_models_only
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -51,7 +61,9 @@ async def _run_async() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, include_name=_models_only
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

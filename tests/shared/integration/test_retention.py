@@ -1,6 +1,7 @@
 """Retention per account, on reporting's tables in a real PostgreSQL: the account that keeps 30
 days loses a 40-day-old comment's text and name, the one that keeps a year does not; threat
-evidence is held while its police-report decision is open; a dry run counts without changing."""
+evidence is held while its police-report decision is open; a month of history whose rows have
+all expired is dropped as a partition; a dry run counts without changing."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.accounts import Account, AccountDirectory
 from shared.db.erasure import purge
-from shared.db.models import CommentRow, ReportingActionRow
+from shared.db.models import CommentEventRow, CommentRow, ReportingActionRow
+from shared.db.partitions import ensure_months, months, partition_name
 from shared.db.session import make_engine, make_sessionmaker
 from shared.privacy import ANCHORS, EVIDENCE, PLANS, PURGED
 from shared.privacy_handler import horizon
@@ -88,13 +90,30 @@ async def test_each_account_keeps_its_own_period_and_open_threat_evidence(
         "revision": 1,
     }
     sessions = make_sessionmaker(engine)
+    october = datetime(2026, 10, 5, tzinfo=UTC)  # a month only this test writes to
+    history = [
+        {
+            "event_id": f"ev-{cid}-{v}",
+            "platform": "facebook",
+            "comment_id": cid,
+            "thread_id": f"facebook:{cid}",
+            "change": "created",
+            "text": f"text {cid} v{v}",
+            "occurred_at": october + timedelta(hours=v),
+        }
+        for cid in ("ret-short-old", "ret-unknown-old")
+        for v in range(3)
+    ]
     async with sessions() as session, session.begin():
+        await ensure_months(session, october, ahead=0)
         await session.execute(insert(CommentRow), rows)
         await session.execute(insert(ReportingActionRow), [evidence])
+        await session.execute(insert(CommentEventRow), history)
     limits = horizon(ACCOUNTS, NOW, EVIDENCE["reporting"], ANCHORS["reporting"])
     async with sessions() as session, session.begin():
         counted = await purge(session, PLANS["reporting"], limits, dry_run=True)
     assert counted["comments"] >= 2  # ret-short-old and ret-unknown-old (and older test rows)
+    assert counted["comment_events (months dropped)"] >= 6
     async with sessions() as session, session.begin():
         await purge(session, PLANS["reporting"], limits, dry_run=False)
     async with sessions() as session:
@@ -115,4 +134,12 @@ async def test_each_account_keeps_its_own_period_and_open_threat_evidence(
         assert found[kept].text == f"text {kept}", kept
     async with sessions() as session, session.begin():
         again = await purge(session, PLANS["reporting"], limits, dry_run=True)
+        left = await months(session, "comment_events")
+        history_left = await session.scalar(
+            select(func.count())
+            .select_from(CommentEventRow)
+            .where(CommentEventRow.comment_id.like("ret-%"))
+        )
     assert again["comments"] == 0, "a second purge finds nothing new"
+    assert partition_name("comment_events", october) not in {m.name for m in left}, "dropped"
+    assert history_left == 0
