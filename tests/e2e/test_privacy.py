@@ -177,6 +177,10 @@ async def test_export_holds_everything_of_an_author_and_erasure_leaves_only_held
     )
     assert not hits, hits
     assert OTHER.format(run=run) in json.dumps(await _rows_naming(engine, theirs))
+    for service, process in stack.processes.items():  # nor did any log line ever carry them
+        log = process.log_path.read_text(encoding="utf-8", errors="replace")
+        assert COMPLAINT.format(run=run) not in log and name not in log, service
+    assert name not in erased.stdout + erased.stderr, "the command's own output names no one"
     assert await _counts(engine, complaint) == rows_before, (
         "anonymised in place: the rows (and counts) stay"
     )

@@ -58,9 +58,9 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     eng = make_engine(database_url)
     yield eng
     async with eng.begin() as conn:
-        await conn.execute(delete(CommentRow).where(CommentRow.comment_id.like("ret-%")))
+        await conn.execute(delete(CommentRow).where(CommentRow.comment_id.like("acctret-%")))
         await conn.execute(
-            delete(ReportingActionRow).where(ReportingActionRow.comment_id.like("ret-%"))
+            delete(ReportingActionRow).where(ReportingActionRow.comment_id.like("acctret-%"))
         )
     await eng.dispose()
 
@@ -69,24 +69,24 @@ async def test_each_account_keeps_its_own_period_and_open_threat_evidence(
     engine: AsyncEngine,
 ) -> None:
     rows = [
-        _comment("ret-short-old", "short", 40),
-        _comment("ret-short-new", "short", 10),
-        _comment("ret-long-old", "long", 40),
-        _comment("ret-unknown-old", "elsewhere", 400),
-        _comment("ret-threat-old", "short", 40),
+        _comment("acctret-short-old", "short", 40),
+        _comment("acctret-short-new", "short", 10),
+        _comment("acctret-long-old", "long", 40),
+        _comment("acctret-unknown-old", "elsewhere", 400),
+        _comment("acctret-threat-old", "short", 40),
     ]
     evidence = {
-        "action_id": "ret-threat-old:preserve_evidence",
+        "action_id": "acctret-threat-old:preserve_evidence",
         "decision_id": "d-threat",
         "kind": "preserve_evidence",
         "platform": "facebook",
         "account_id": "short",
-        "comment_id": "ret-threat-old",
-        "thread_id": "facebook:ret-threat-old",
-        "author_id": "author-ret-threat-old",
+        "comment_id": "acctret-threat-old",
+        "thread_id": "facebook:acctret-threat-old",
+        "author_id": "author-acctret-threat-old",
         "status": "done",
         "created_at": NOW - timedelta(days=40),
-        "evidence": {"text": "text ret-threat-old"},
+        "evidence": {"text": "text acctret-threat-old"},
         "revision": 1,
     }
     sessions = make_sessionmaker(engine)
@@ -101,7 +101,7 @@ async def test_each_account_keeps_its_own_period_and_open_threat_evidence(
             "text": f"text {cid} v{v}",
             "occurred_at": october + timedelta(hours=v),
         }
-        for cid in ("ret-short-old", "ret-unknown-old")
+        for cid in ("acctret-short-old", "acctret-unknown-old")
         for v in range(3)
     ]
     async with sessions() as session, session.begin():
@@ -112,7 +112,9 @@ async def test_each_account_keeps_its_own_period_and_open_threat_evidence(
     limits = horizon(ACCOUNTS, NOW, EVIDENCE["reporting"], ANCHORS["reporting"])
     async with sessions() as session, session.begin():
         counted = await purge(session, PLANS["reporting"], limits, dry_run=True)
-    assert counted["comments"] >= 2  # ret-short-old and ret-unknown-old (and older test rows)
+    assert (
+        counted["comments"] >= 2
+    )  # acctret-short-old and acctret-unknown-old (and older test rows)
     assert counted["comment_events (months dropped)"] >= 6
     async with sessions() as session, session.begin():
         await purge(session, PLANS["reporting"], limits, dry_run=False)
@@ -120,17 +122,19 @@ async def test_each_account_keeps_its_own_period_and_open_threat_evidence(
         found = {
             r.comment_id: r
             for r in (
-                await session.execute(select(CommentRow).where(CommentRow.comment_id.like("ret-%")))
+                await session.execute(
+                    select(CommentRow).where(CommentRow.comment_id.like("acctret-%"))
+                )
             ).scalars()
         }
     assert len(found) == 5, "rows stay: counts do not change"
-    for gone in ("ret-short-old", "ret-unknown-old"):
+    for gone in ("acctret-short-old", "acctret-unknown-old"):
         assert (found[gone].text, found[gone].author_name, found[gone].author_id) == (
             "",
             "",
             PURGED,
         ), gone
-    for kept in ("ret-short-new", "ret-long-old", "ret-threat-old"):
+    for kept in ("acctret-short-new", "acctret-long-old", "acctret-threat-old"):
         assert found[kept].text == f"text {kept}", kept
     async with sessions() as session, session.begin():
         again = await purge(session, PLANS["reporting"], limits, dry_run=True)
@@ -138,7 +142,7 @@ async def test_each_account_keeps_its_own_period_and_open_threat_evidence(
         history_left = await session.scalar(
             select(func.count())
             .select_from(CommentEventRow)
-            .where(CommentEventRow.comment_id.like("ret-%"))
+            .where(CommentEventRow.comment_id.like("acctret-%"))
         )
     assert again["comments"] == 0, "a second purge finds nothing new"
     assert partition_name("comment_events", october) not in {m.name for m in left}, "dropped"
