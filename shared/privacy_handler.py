@@ -1,9 +1,11 @@
-"""One service's side of a privacy request: export or erase what it holds, answer for itself.
+"""One service's side of a privacy request: export, erase or purge what it holds, and answer
+for itself.
 
-Every service runs one, built by its `use_cases/privacy.py` with the tables of its plan
-(`shared.privacy.PLANS`), the streams it publishes (whose entries naming the author are deleted
-on erasure) and, where it keeps more, hooks: ingest's Redis keys, reporting's `locate` and
-audit trail. Answers go to the `privacy-answers` stream, where the asker reads them.
+Triage, the responder and reporting each run one, built by their `use_cases/privacy.py` with
+the tables of their plan (`shared.privacy.PLANS`), the streams they publish (whose entries about
+the author go on erasure, and past retention on a purge) and, where a service knows more, hooks:
+reporting's `locate` and its audit entries. Answers go to the `privacy-answers` stream, where the
+asker reads them. The same purge runs in the background every PRIVACY_PURGE_INTERVAL_S.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from shared.contracts.privacy import EVERY_ACCOUNT, PrivacyAnswered, PrivacyRequ
 from shared.db.erasure import Horizon, Retention, Subject, erase, export, purge
 from shared.db.partitions import PARTITIONED, ensure_months
 from shared.privacy import ANCHORS, EVIDENCE, PLANS, erasure_token
+from shared.privacy_requests import purge_request
 from shared.redis_connection import AsyncRedis
 from shared.streams.consumer import Delivery
 from shared.streams.erasure import erase_entries, trim_streams
@@ -127,7 +129,9 @@ class PrivacyHandler:
             if stop.is_set():
                 return
             try:
-                changed = await self._in_transaction(self._purge, _purge_request(self.service))
+                changed = await self._in_transaction(
+                    self._purge, purge_request(f"{self.service}:retention")
+                )
                 log.info("retention purge of %s: %s", self.service, changed)
             except Exception:
                 log.exception("retention purge of %s failed; trying again later", self.service)
@@ -184,14 +188,3 @@ def horizon(
 def shortest_cutoff(limits: Horizon) -> datetime:
     """Streams mix accounts: their entries go at the most recent cut-off of any account."""
     return max([r.cutoff for r in limits.accounts] + [limits.default_cutoff])
-
-
-def _purge_request(service: str) -> PrivacyRequested:
-    return PrivacyRequested(
-        occurred_at=utcnow(),
-        correlation_id="privacy:purge",
-        account_id=EVERY_ACCOUNT,
-        request_id=uuid.uuid4().hex,
-        kind="purge",
-        requested_by=f"{service}:retention",
-    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.clock import utcnow
@@ -85,6 +86,22 @@ def request_for(
         author_id=author_id,
         requested_by=by,
         **where,
+    )
+
+
+def purge_request(
+    by: str, *, dry_run: bool = False, as_of: datetime | None = None
+) -> PrivacyRequested:
+    """A retention purge, about no one: every row past its account's retention."""
+    return PrivacyRequested(
+        occurred_at=utcnow(),
+        correlation_id="privacy:purge",
+        account_id=EVERY_ACCOUNT,
+        request_id=uuid.uuid4().hex,
+        kind="purge",
+        requested_by=by,
+        dry_run=dry_run,
+        as_of=as_of,
     )
 
 

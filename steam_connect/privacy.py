@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -25,8 +24,15 @@ from services.ingest.use_cases import privacy as ingest_privacy
 from shared.accounts import AccountDirectory
 from shared.clock import utcnow
 from shared.contracts.comments import Platform
-from shared.contracts.privacy import EVERY_ACCOUNT, PrivacyKind, PrivacyRequested
-from shared.privacy_requests import ANSWERING, Asker, NoAnswer, locate_then, summary
+from shared.contracts.privacy import PrivacyKind
+from shared.privacy_requests import (
+    ANSWERING,
+    Asker,
+    NoAnswer,
+    locate_then,
+    purge_request,
+    summary,
+)
 from shared.redis_connection import async_client, stream_names
 from shared.settings import Settings
 
@@ -61,16 +67,7 @@ async def purge(
     names = stream_names(settings)
     asker = Asker(redis, names, settings.stream_maxlen, timeout_s)
     moment = as_of or utcnow()
-    request = PrivacyRequested(
-        occurred_at=utcnow(),
-        correlation_id="privacy:purge",
-        account_id=EVERY_ACCOUNT,
-        request_id=uuid.uuid4().hex,
-        kind="purge",
-        requested_by=by,
-        dry_run=dry_run,
-        as_of=moment,
-    )
+    request = purge_request(by, dry_run=dry_run, as_of=moment)
     try:
         answers = await asker.ask(request, ANSWERING)
         accounts = AccountDirectory.load(settings.accounts_file, accept_unknown=True)
