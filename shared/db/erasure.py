@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Table,
     and_,
     case,
     delete,
     func,
+    literal_column,
     not_,
     or_,
     select,
@@ -187,6 +189,8 @@ def _not_yet(table: Table, plan: TablePlan) -> ColumnElement[bool]:
         table.c[c].is_distinct_from(v) for c, v in plan.clear.items() if not isinstance(v, list)
     ]
     pending += [table.c[c] != PURGED for c in plan.author]
+    if plan.pending:
+        pending.append(literal_column(f"({plan.pending})", Boolean))
     return or_(*pending) if pending else true()
 
 

@@ -280,4 +280,5 @@ async def test_past_retention_texts_and_names_go_while_the_sla_report_counts_sta
     assert THREAT.format(run=run) in json.dumps(kept, ensure_ascii=False)
     assert await _sla(stack, start, end) == before, "the SLA report's counts changed"
     again = _cli(stack, "purge", "--dry-run", "--as-of", later)
-    assert json.loads(again.stdout)["services"]["reporting"]["comments"] == 0  # nothing new
+    left = json.loads(again.stdout)["services"]["reporting"]
+    assert left["comments"] == 0 and left["reporting_decisions"] == 0, left  # nothing new
