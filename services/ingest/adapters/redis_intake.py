@@ -128,35 +128,33 @@ class RedisIntake:
             pipe.eval(_INTAKE_LUA, len(keys), *keys, *args)
         for item in items:  # the thread a known comment resolved to is its recorded one
             pipe.set(self.thread_key(item.thread_field), item.thread_id, ex=self._thread_ttl)
-        waits = await self._queue_waits(pipe, list(by_stream))
+        waits, primaries = await self._queue_waits(pipe, list(by_stream))
         results = await pipe.execute()
         outcomes: list[Outcome] = [Outcome("own_comment", None)] * len(items)
         for replies, indexes in zip(results, by_stream.values(), strict=False):
             for index, reply in zip(indexes, replies, strict=True):
                 outcomes[index] = _outcome(reply)
-        if waits and any(o.status == "accepted" for o in outcomes):
-            self._check_replicated(min(int(copies) for copies in results[-len(waits) :]))
+        if primaries and any(o.status == "accepted" for o in outcomes):
+            self._check_replicated(min(int(copies) for copies in results[-primaries:]))
             self._check_unmoved(waits)
         return outcomes
 
-    async def _queue_waits(self, pipe: Any, streams: list[str]) -> dict[str, Any]:
+    async def _queue_waits(self, pipe: Any, streams: list[str]) -> tuple[dict[str, Any], int]:
         """WAIT counts the replicas that have this connection's writes, so it goes into the same
         pipeline, behind the scripts, on the same connection: once on a single server, once per
-        primary that took a script on a cluster. Returns stream key → node waited on."""
+        primary that took a script on a cluster. Returns each stream key's node (a cluster's)
+        and how many WAITs were queued."""
         if not self._wait_replicas or not streams:
-            return {}
+            return {}, 0
         if not isinstance(self._redis, RedisCluster):
             pipe.wait(self._wait_replicas, self._wait_timeout_ms)
-            return {streams[0]: None}
+            return {}, 1
         await self._redis.initialize()
-        nodes: dict[str, Any] = {}
-        for stream in streams:
-            node = self._redis.get_node_from_key(stream)
-            if node is not None and node not in nodes.values():
-                nodes[stream] = node
-        for node in nodes.values():
+        placed = {stream: self._redis.get_node_from_key(stream) for stream in streams}
+        primaries = {id(n): n for n in placed.values() if n is not None}
+        for node in primaries.values():
             pipe.wait(self._wait_replicas, self._wait_timeout_ms, target_nodes=node)
-        return nodes
+        return placed, len(primaries)
 
     def _check_unmoved(self, waits: dict[str, Any]) -> None:
         """A slot that moved while the pipeline ran (a failover) was written on a connection
@@ -164,7 +162,8 @@ class RedisIntake:
         if not isinstance(self._redis, RedisCluster):
             return
         for stream, node in waits.items():
-            if self._redis.get_node_from_key(stream) != node:
+            now = self._redis.get_node_from_key(stream)
+            if getattr(now, "name", None) != getattr(node, "name", None):  # host:port
                 raise NotReplicated(
                     f"the Redis Cluster slot of {stream} moved while the comments were written; "
                     "their replication is not confirmed"
