@@ -110,7 +110,8 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 
 def cmd_privacy(args: argparse.Namespace) -> int:
-    """An author's data: everything held (export) or erased but for a legal hold (erase)."""
+    """An author's data: everything held (export) or erased but for a legal hold (erase); or
+    everything past its account's retention (purge)."""
     from steam_connect import privacy
 
     if args.action == "purge":

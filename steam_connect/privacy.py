@@ -1,5 +1,6 @@
-"""`steam-connect privacy export|erase --platform P --author-id A`: an author's access (GDPR
-Art. 15) and erasure (Art. 17) requests, carried out by every service on what it holds.
+"""`steam-connect privacy export|erase --platform P --author-id A` and `privacy purge`: an
+author's access (GDPR Art. 15) and erasure (Art. 17) requests and the retention purge, carried
+out by every service on what it holds.
 
 Each service may read and change only its own tables, so the request travels as events: first
 `locate` (reporting keeps every comment: it names the author's comments, the exchanges they
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
+import sys
 from datetime import datetime
 from typing import Any
 
@@ -85,7 +87,7 @@ def run_purge(dry_run: bool, as_of: datetime | None) -> int:
             purge(Settings(), dry_run=dry_run, as_of=as_of, by=f"cli:{getpass.getuser()}")
         )
     except NoAnswer as exc:
-        print(f"privacy purge: {exc}")  # noqa: T201
+        print(f"privacy purge: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     print(json.dumps(result, indent=2))  # noqa: T201
     return 0
@@ -99,7 +101,7 @@ def run(kind: PrivacyKind, platform: Platform, author_id: str, out: str | None) 
             carry_out(settings, kind, platform, author_id, by=f"cli:{getpass.getuser()}")
         )
     except NoAnswer as exc:
-        print(f"privacy {kind}: {exc}")  # noqa: T201
+        print(f"privacy {kind}: {exc}", file=sys.stderr)  # noqa: T201
         return 1
     text = json.dumps(result, ensure_ascii=False, indent=2, default=str)
     if out:
