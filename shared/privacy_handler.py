@@ -28,6 +28,7 @@ from shared.db.partitions import PARTITIONED, ensure_months
 from shared.privacy import ANCHORS, EVIDENCE, PLANS, erasure_token
 from shared.privacy_requests import purge_request
 from shared.redis_connection import AsyncRedis
+from shared.runtime import ServiceRuntime
 from shared.streams.consumer import Delivery
 from shared.streams.erasure import erase_entries, trim_streams
 from shared.streams.names import StreamNames
@@ -66,6 +67,28 @@ class PrivacyHandler:
     locate: Hook | None = None
     export_extra: Hook | None = None
     erase_extra: Hook | None = None
+
+    @classmethod
+    def of(
+        cls,
+        runtime: ServiceRuntime,
+        sessions: async_sessionmaker[AsyncSession],
+        accounts: AccountDirectory,
+        own_streams: Sequence[str],
+        **hooks: Hook,
+    ) -> PrivacyHandler:
+        """The handler of `runtime`'s service, its purge paced by PRIVACY_PURGE_INTERVAL_S."""
+        return cls(
+            service=runtime.service,
+            redis=runtime.redis,
+            names=runtime.names,
+            publisher=runtime.publisher,
+            sessions=sessions,
+            accounts=accounts,
+            purge_interval_s=runtime.settings.privacy_purge_interval_s,
+            own_streams=own_streams,
+            **hooks,
+        )
 
     async def __call__(self, batch: Sequence[Delivery[PrivacyRequested]]) -> None:
         answers = []

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +21,7 @@ from shared.streams.names import StreamNames
 from shared.streams.publisher import EventPublisher
 from steam_connect import dlq
 from tests.chaos.helpers import comment_event, fast_config, until
+from tests.cli import run_cli
 from tests.streams import raw_entries, read_entries
 
 pytestmark = pytest.mark.integration
@@ -91,16 +90,7 @@ async def _pending_zero(redis: Redis, stream: str) -> bool:
 
 
 def _cli(*args: str, redis_url: str, prefix: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "REDIS_URL": redis_url, "STREAM_PREFIX": prefix}
-    return subprocess.run(
-        [sys.executable, "-m", "steam_connect.cli", "dlq", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return run_cli("dlq", *args, env={"REDIS_URL": redis_url, "STREAM_PREFIX": prefix})
 
 
 async def _poison_then_heal(

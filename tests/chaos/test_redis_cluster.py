@@ -23,11 +23,13 @@ from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.redis_connection import async_client, stream_names
+from shared.redis_connection import stream_names
 from shared.settings import Settings
 from steam_connect.local_cluster import LocalCluster
 from tests.chaos.stack import ChaosStack
 from tests.chaos.workload import check_exactly_once, run_disrupted
+from tests.cluster import cluster_client
+from tests.cluster import on_cluster as settings_on_cluster
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +45,13 @@ def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
 
 @pytest.fixture
 def cluster_settings(settings: Settings, cluster: LocalCluster) -> Settings:
-    return settings.model_copy(
-        update={"redis_cluster_nodes": cluster.nodes.split(","), "stream_shards": SHARDS}
-    )
+    return settings_on_cluster(settings, cluster, SHARDS)
 
 
 @pytest.fixture
 async def cluster_redis(cluster_settings: Settings) -> AsyncIterator[RedisCluster]:
-    client = async_client(cluster_settings)
-    assert isinstance(client, RedisCluster)
-    yield client
-    await client.aclose()
+    async for client in cluster_client(cluster_settings):
+        yield client
 
 
 async def test_a_primary_killed_mid_replay_loses_no_acknowledged_comment_and_doubles_nothing(

@@ -11,9 +11,7 @@ comment the platform delivers again afterwards is taken as new.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db.models import Base
 from steam_connect.privacy import carry_out
-from tests.e2e.conftest import REPORTING_KEY, ROOT, Stack
+from tests.cli import run_cli
+from tests.e2e.conftest import REPORTING_KEY, Stack
 from tests.e2e.test_pipeline import _actions, _comment, _decisions, _post, _until
 
 COMPLAINT = "Mein Paket ist seit drei Wochen nicht angekommen, Bestellung {run}"
@@ -98,20 +97,11 @@ async def _done(engine: AsyncEngine, ids: list[str]) -> dict[str, Any] | None:
 def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     s = stack.settings
     env = {
-        **os.environ,
         "REDIS_URL": s.redis_url,
         "DATABASE_URL": s.database_url,
         "STREAM_PREFIX": s.stream_prefix,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "steam_connect.cli", "privacy", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_cli("privacy", *args, env=env, timeout_s=120)
 
 
 async def test_export_holds_everything_of_an_author_and_erasure_leaves_only_held_evidence(

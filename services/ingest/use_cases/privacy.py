@@ -25,8 +25,6 @@ from shared.streams.names import StreamNames
 
 log = logging.getLogger(__name__)
 
-SERVICE = "ingest"
-
 
 async def _keys(redis: AsyncRedis, names: StreamNames, request: PrivacyRequested) -> list[str]:
     platform, _author = request.named()

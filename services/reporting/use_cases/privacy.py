@@ -28,7 +28,6 @@ from shared.privacy import erasure_token
 from shared.privacy_handler import PrivacyHandler
 from shared.runtime import ServiceRuntime
 
-SERVICE = "reporting"
 HOLD_REASON = "threat evidence: the police-report decision on this exchange is still open"
 
 
@@ -108,15 +107,11 @@ def privacy_handler(
     accounts: AccountDirectory,
 ) -> PrivacyHandler:
     names = runtime.names
-    return PrivacyHandler(
-        service=SERVICE,
-        redis=runtime.redis,
-        names=names,
-        publisher=runtime.publisher,
-        sessions=sessions,
-        accounts=accounts,
-        purge_interval_s=runtime.settings.privacy_purge_interval_s,
-        own_streams=(names.alerts, names.commands, names.dead_letter),
+    return PrivacyHandler.of(
+        runtime,
+        sessions,
+        accounts,
+        (names.alerts, names.commands, names.dead_letter),
         locate=locate,
         export_extra=record_export,
         erase_extra=record_erasure,

@@ -10,8 +10,6 @@ from shared.accounts import AccountDirectory
 from shared.privacy_handler import PrivacyHandler
 from shared.runtime import ServiceRuntime
 
-SERVICE = "triage"
-
 
 def privacy_handler(
     runtime: ServiceRuntime,
@@ -19,13 +17,9 @@ def privacy_handler(
     accounts: AccountDirectory,
 ) -> PrivacyHandler:
     names = runtime.names
-    return PrivacyHandler(
-        service=SERVICE,
-        redis=runtime.redis,
-        names=names,
-        publisher=runtime.publisher,
-        sessions=sessions,
-        accounts=accounts,
-        purge_interval_s=runtime.settings.privacy_purge_interval_s,
-        own_streams=(names.decisions, names.exchanges, names.timers),
+    return PrivacyHandler.of(
+        runtime,
+        sessions,
+        accounts,
+        (names.decisions, names.exchanges, names.timers),
     )

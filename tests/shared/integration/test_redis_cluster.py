@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,12 +16,15 @@ from redis.asyncio.cluster import RedisCluster
 
 from services.reporting.inbox.live import Broadcaster
 from shared.contracts import CommentReceived
-from shared.redis_connection import async_client, stream_names
+from shared.redis_connection import stream_names
 from shared.settings import Settings
 from shared.streams.consumer import ConsumerConfig, StreamConsumer, ensure_group
 from shared.streams.names import shard_of
 from shared.streams.publisher import EventPublisher
 from steam_connect.local_cluster import LocalCluster
+from tests.cli import run_cli
+from tests.cluster import cluster_client
+from tests.cluster import on_cluster as settings_on_cluster
 from tests.ingest.integration.test_ingest_api import AUTH, _client, comment
 from tests.shared.integration.test_stream_consumer import _event
 from tests.streams import raw_entries
@@ -43,17 +44,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
 
 @pytest.fixture
 def on_cluster(settings: Settings, cluster: LocalCluster) -> Settings:
-    return settings.model_copy(
-        update={"redis_cluster_nodes": cluster.nodes.split(","), "stream_shards": SHARDS}
-    )
+    return settings_on_cluster(settings, cluster, SHARDS)
 
 
 @pytest.fixture
 async def client(on_cluster: Settings) -> AsyncIterator[RedisCluster]:
-    redis = async_client(on_cluster)
-    assert isinstance(redis, RedisCluster)
-    yield redis
-    await redis.aclose()
+    async for redis in cluster_client(on_cluster):
+        yield redis
 
 
 async def _comment_ids(redis: RedisCluster, keys: tuple[str, ...]) -> dict[str, str]:
@@ -105,21 +102,12 @@ async def test_ingest_on_a_cluster_publishes_once_per_comment_and_waits_for_each
 
 def _dlq(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
         "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing there: the cluster must be what is used
         "REDIS_CLUSTER_NODES": ",".join(settings.redis_cluster_nodes),
         "STREAM_PREFIX": settings.stream_prefix,
         "STREAM_SHARDS": str(settings.stream_shards),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "steam_connect.cli", "dlq", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    return run_cli("dlq", *args, env=env)
 
 
 async def test_dead_letters_stay_beside_their_partition_and_the_cli_replays_them(
