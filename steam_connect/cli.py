@@ -125,6 +125,13 @@ def cmd_privacy(args: argparse.Namespace) -> int:
     return privacy.run(args.action, args.platform, args.author_id, args.out)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """One account's weekly report as a self-contained HTML or PDF file."""
+    from steam_connect import report
+
+    return report.run(args.account, args.week, args.format, args.out, args.lang)
+
+
 def _first_secret(keys: Sequence[object]) -> str:
     if not keys:
         return ""
@@ -186,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     private.add_argument("--out", help="export: write the JSON document here instead of stdout")
     private.set_defaults(func=cmd_privacy)
+    weekly = sub.add_parser("report", help="an account's weekly report as HTML or PDF")
+    weekly.add_argument("--account", required=True, help="the account id (accounts file)")
+    weekly.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: last week)")
+    weekly.add_argument("--format", choices=("pdf", "html"), default="pdf")
+    weekly.add_argument("--lang", choices=("de", "en"), help="default: the account's language")
+    weekly.add_argument("--out", help="file to write (default: in the current folder; - stdout)")
+    weekly.set_defaults(func=cmd_report)
     from steam_connect.people import add_parsers
 
     add_parsers(sub)

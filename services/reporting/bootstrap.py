@@ -15,9 +15,8 @@ from services.reporting.adapters.people import People
 from services.reporting.adapters.queries import HistoryQueries
 from services.reporting.adapters.reports import ReportQueries
 from services.reporting.app import API_PREFIX, install_routes
-from services.reporting.domain.business_time import Calendar
+from services.reporting.domain.business_time import calendars_from
 from services.reporting.domain.notifications import Addressing
-from services.reporting.domain.reports import CalendarLookup
 from services.reporting.domain.summary import RiskConfig
 from services.reporting.inbox.session import COOKIE
 from services.reporting.inbox.wiring import add_inbox, build_signer
@@ -44,6 +43,7 @@ from services.reporting.use_cases.notifications import NotificationLog, Notifica
 from services.reporting.use_cases.police_reports import PoliceReports
 from services.reporting.use_cases.privacy import privacy_handler
 from services.reporting.use_cases.timers import TimerHandler
+from services.reporting.use_cases.weekly_report import WeeklyReports
 from shared.accounts import AccountDirectory
 from shared.clock import utcnow
 from shared.contracts import (
@@ -69,27 +69,6 @@ from shared.streams.names import Group
 SERVICE = "reporting"
 
 log = logging.getLogger(__name__)
-
-
-def calendars_from(directory: AccountDirectory) -> CalendarLookup:
-    """Business calendars of the configured accounts; unknown accounts run around the clock."""
-
-    def lookup(platform: str, account_id: str) -> Calendar | None:
-        for account in directory:
-            if (account.platform, account.account_id) == (platform, account_id):
-                hours = account.business_hours
-                if hours is None:
-                    return None
-                return Calendar(
-                    account.time_zone,
-                    frozenset(hours.days),
-                    hours.start,
-                    hours.end,
-                    frozenset(account.holidays),
-                )
-        return None
-
-    return lookup
 
 
 def _register(
@@ -160,7 +139,10 @@ def create_app(settings: Settings) -> FastAPI:
         runtime.spawn(lambda stop: send_notifications(sessions, directory, settings, stop))
     rates = rate_policy(settings.api_rate_limit, "API_RATE_LIMIT", [API_PREFIX], COOKIE)
     app = runtime.build_app("Steam-Connect reporting", rates=rates)
-    router = reports_router(reports, calendars_from(directory), settings.risk_alert_threshold)
+    weekly = WeeklyReports(reports, directory)
+    router = reports_router(
+        reports, calendars_from(directory), settings.risk_alert_threshold, weekly
+    )
     people = People(sessions)
     access = Access(parse_api_keys(settings.reporting_api_keys), build_signer(settings), people)
     if not access.keys:

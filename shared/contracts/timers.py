@@ -31,4 +31,7 @@ class SlaTimerEvent(Envelope):
     started_at: AwareDatetime
     due_soon_at: AwareDatetime | None = None
     due_at: AwareDatetime
+    business_hours: bool = False
+    """The clock counted only the account's business hours (else around the clock): reports
+    measure the first response in the same time, so "met" and the response time agree."""
     detail: str = ""

@@ -193,6 +193,8 @@ class SlaTimerRow(Base):
     started_at: Mapped[datetime]
     due_soon_at: Mapped[datetime | None]
     due_at: Mapped[datetime]
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    """The window counts only the account's business hours (`SlaWindow.business_hours`)."""
     due_soon_sent_at: Mapped[datetime | None]
     settled_at: Mapped[datetime | None]
     detail: Mapped[str] = mapped_column(Text, default="")
@@ -352,6 +354,7 @@ class ReportingTimerEventRow(Base):
     category: Mapped[str | None] = mapped_column(String(60))
     started_at: Mapped[datetime]
     due_at: Mapped[datetime]
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     occurred_at: Mapped[datetime]
     detail: Mapped[str] = mapped_column(Text, default="")
 

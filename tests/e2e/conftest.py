@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,12 +81,11 @@ def e2e_settings(
     client.close()
 
 
-@pytest.fixture(scope="module")
-def stack(e2e_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Starts the four processes, waits for `/healthz`, and checks they stop cleanly on SIGTERM."""
+@contextmanager
+def running_stack(settings: Settings, env: dict[str, str], log_dir: Path) -> Iterator[Stack]:
+    """The four processes with `env`, healthy; stopped at the end, each must exit cleanly."""
     ports = infra.free_ports(SERVICES)
-    env = _env(e2e_settings, ports)
-    log_dir = tmp_path_factory.mktemp("e2e-logs")
+    env = {**env, **{f"{name.upper()}_PORT": str(port) for name, port in ports.items()}}
     processes: dict[str, ServiceProcess] = {}
     try:
         for name in SERVICES:
@@ -96,8 +96,16 @@ def stack(e2e_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         for process in processes.values():
             stop(process)
         raise
-    running = Stack(e2e_settings, processes, e2e_settings.console_record_path)
+    running = Stack(settings, processes, settings.console_record_path)
     yield running
     codes = {name: stop(process) for name, process in processes.items()}
     unclean = {name: code for name, code in codes.items() if code != 0}
     assert not unclean, f"services did not exit cleanly on SIGTERM: {unclean}\n{running.logs()}"
+
+
+@pytest.fixture(scope="module")
+def stack(e2e_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Starts the four processes, waits for `/healthz`, and checks they stop cleanly on SIGTERM."""
+    env = _env(e2e_settings, {})
+    with running_stack(e2e_settings, env, tmp_path_factory.mktemp("e2e-logs")) as running:
+        yield running

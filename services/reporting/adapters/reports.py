@@ -9,10 +9,12 @@ from typing import Any, Literal
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.reporting.domain.reports import ExchangeFacts, FeedbackMessage, TimerOutcome
+from services.reporting.domain.reports import ExchangeFacts, FeedbackMessage, SlaClock
+from services.reporting.domain.weekly import ActionFact, AlertFact
 from shared.contracts.alerts import RiskBand
 from shared.contracts.exchanges import FINISHED_STATES
 from shared.db.models import (
+    ReportingActionRow,
     ReportingExchangeRow,
     ReportingExchangeStateRow,
     ReportingMessageRow,
@@ -84,18 +86,34 @@ class ReportQueries:
             )
             return list(rows)
 
-    async def exchange_facts(self, start: datetime, end: datetime) -> list[ExchangeFacts]:
-        """Exchanges opened in [start, end), with triage's resolution when there is one."""
-        x = ReportingExchangeRow
+    async def exchange_facts(
+        self, start: datetime, end: datetime, account_id: str | None = None
+    ) -> list[ExchangeFacts]:
+        """Exchanges whose customer wrote first in [start, end), with triage's resolution and
+        the first SLA clock triage started for them."""
+        x, st = ReportingExchangeRow, ReportingExchangeStateRow
+        opened = [x.first_message_at >= start, x.first_message_at < end]
+        if account_id is not None:
+            opened.append(x.account_id == account_id)
         q = (
-            select(x, exchange_status().label("status"), ReportingExchangeStateRow.resolved_at)
-            .outerjoin(
-                ReportingExchangeStateRow, ReportingExchangeStateRow.thread_id == x.thread_id
-            )
-            .where(x.first_message_at >= start, x.first_message_at < end)
+            select(x, exchange_status().label("status"), st.resolved_at)
+            .outerjoin(st, st.thread_id == x.thread_id)
+            .where(*opened)
+        )
+        t = ReportingTimerEventRow
+        first_clocks = (
+            select(t.thread_id, t.started_at, t.due_at, t.business_hours)
+            .join(x, x.thread_id == t.thread_id)
+            .where(*opened, t.kind == "sla", t.status == "started")
+            .distinct(t.thread_id)
+            .order_by(t.thread_id, t.started_at)
         )
         async with self._sessions() as s:
             rows = (await s.execute(q)).all()
+            clocks = {
+                r.thread_id: SlaClock(r.started_at, r.due_at, r.business_hours)
+                for r in (await s.execute(first_clocks)).all()
+            }
         return [
             ExchangeFacts(
                 thread_id=r[0].thread_id,
@@ -106,40 +124,46 @@ class ReportQueries:
                 first_response_at=r[0].first_response_at,
                 resolved_at=r[2],
                 open=str(r[1]) not in FINISHED,
+                clock=clocks.get(r[0].thread_id),
             )
             for r in rows
         ]
 
-    async def timer_outcomes(self, start: datetime, end: datetime) -> list[TimerOutcome]:
-        """One outcome per SLA timer started in [start, end): breached beats met beats open."""
-        t = ReportingTimerEventRow
-        any_status = {s: func.bool_or(t.status == s) for s in ("breached", "met", "cancelled")}
-        q = (
-            select(t.account_id, func.max(t.category), *any_status.values())
-            .where(t.kind == "sla", t.started_at >= start, t.started_at < end)
-            .group_by(t.timer_id, t.account_id)
+    async def feedback(
+        self, start: datetime, end: datetime, account_id: str | None = None
+    ) -> list[FeedbackMessage]:
+        m = ReportingMessageRow
+        where = [m.improvement.is_(True), m.at >= start, m.at < end]
+        if account_id is not None:
+            where.append(m.account_id == account_id)
+        q = select(m.account_id, m.thread_id, m.at, m.text, m.category, m.negativity).where(*where)
+        async with self._sessions() as s:
+            return [FeedbackMessage(*r) for r in (await s.execute(q)).all()]
+
+    async def actions_done(
+        self, start: datetime, end: datetime, account_id: str
+    ) -> list[ActionFact]:
+        """Actions the responder completed on the account's platforms in [start, end)."""
+        a = ReportingActionRow
+        q = select(a.kind, a.completed_at).where(
+            a.account_id == account_id,
+            a.status == "done",
+            a.completed_at >= start,
+            a.completed_at < end,
         )
         async with self._sessions() as s:
             rows = (await s.execute(q)).all()
-        out = []
-        for account_id, category, breached, met, cancelled in rows:
-            outcome = (
-                "breached" if breached else "met" if met else "cancelled" if cancelled else "open"
-            )
-            out.append(TimerOutcome(account_id, category, outcome))
-        return out
+        return [ActionFact(kind, at) for kind, at in rows if at is not None]
 
-    async def feedback(self, start: datetime, end: datetime) -> list[FeedbackMessage]:
-        m = ReportingMessageRow
-        q = select(m).where(m.improvement.is_(True), m.at >= start, m.at < end)
+    async def alerts(self, start: datetime, end: datetime, account_id: str) -> list[AlertFact]:
+        """Escalation alerts of the account in [start, end): each exchange's latest one."""
+        x = ReportingExchangeRow
+        q = select(x.thread_id, x.alerted_at, x.risk_score).where(
+            x.account_id == account_id, x.alerted_at >= start, x.alerted_at < end
+        )
         async with self._sessions() as s:
-            rows = await s.scalars(q)
-            return [
-                FeedbackMessage(
-                    r.account_id, r.thread_id, r.at, tuple(str(t) for t in r.topics), r.text
-                )
-                for r in rows
-            ]
+            rows = (await s.execute(q)).all()
+        return [AlertFact(t, at, float(score)) for t, at, score in rows if at is not None]
 
     async def open_by_band(self) -> dict[str, int]:
         x = ReportingExchangeRow

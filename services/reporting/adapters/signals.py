@@ -7,7 +7,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -126,11 +126,26 @@ class ReportingRepository:
         """Locks the rows, so two consumers never fold the same exchange at once.
 
         In thread id order, as `save_summaries` writes: reporting's decision, timer and action
-        consumers run concurrently, and locks taken in scan order deadlocked them.
+        consumers run concurrently, and locks taken in scan order deadlocked them. A row lock
+        guards only a row that exists: for an exchange not stored yet (a reply or a timer seen
+        before its decision) a transaction-scoped advisory lock per thread id serialises the
+        consumers too — without it both inserted and the later upsert erased the other's first
+        response (found by the replayed week of tests/reporting/e2e).
         """
+        ids = sorted(set(thread_ids))
+        if not ids:
+            return {}
+        await self._session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT"
+                " hashtextextended(tid, 7) AS k FROM unnest(CAST(:ids AS text[])) AS tid"
+                " ORDER BY k) AS keys"
+            ),
+            {"ids": ids},
+        )
         rows = await self._session.execute(
             select(*[_EXCHANGES.c[name] for name in _SUMMARY_FIELDS])
-            .where(_EXCHANGES.c.thread_id.in_(set(thread_ids)))
+            .where(_EXCHANGES.c.thread_id.in_(ids))
             .order_by(_EXCHANGES.c.thread_id)
             .with_for_update()
         )
@@ -168,6 +183,7 @@ class ReportingRepository:
                 "category": e.category,
                 "started_at": e.started_at,
                 "due_at": e.due_at,
+                "business_hours": e.business_hours,
                 "occurred_at": e.occurred_at,
                 "detail": e.detail,
             }

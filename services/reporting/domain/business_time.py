@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from shared.accounts import Account
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -55,3 +57,23 @@ def percentile(values: Collection[float], p: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, -(-len(ordered) * p // 100))
     return ordered[int(rank) - 1]
+
+
+def calendars_from(accounts: Iterable[Account]) -> Callable[[str, str], Calendar | None]:
+    """(platform, account id) → the account's business calendar; None for an account staffed
+    around the clock or not configured."""
+    calendars: dict[tuple[str, str], Calendar | None] = {}
+    for account in accounts:
+        hours = account.business_hours
+        calendars[(account.platform, account.account_id)] = (
+            None
+            if hours is None
+            else Calendar(
+                account.time_zone,
+                frozenset(hours.days),
+                hours.start,
+                hours.end,
+                frozenset(account.holidays),
+            )
+        )
+    return lambda platform, account_id: calendars.get((platform, account_id))

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from statistics import fmean
 
 from services.reporting.domain.signals import MessageSignal
+from services.reporting.domain.topics import CATEGORY_PREFIX
 from shared.contracts.alerts import RiskBand
 
 Band = RiskBand
@@ -145,8 +146,8 @@ NO_TOPICS = TopicIndex({})
 
 
 def storm_topics(messages: Iterable[MessageSignal]) -> set[str]:
-    """The complaint keywords a storm can be about: a category alone is not one."""
-    return {t for m in messages for t in m.topics if not t.startswith("category:")}
+    """The complaint aspects a storm can be about (delivery, billing…): a category alone is not."""
+    return {t for m in messages for t in m.topics if not t.startswith(CATEGORY_PREFIX)}
 
 
 def _storm(

@@ -53,9 +53,15 @@ def toxicity(labels: Sequence[str], scores: Mapping[str, float]) -> float:
 
 
 def message_topics(category: str | None, labels: Sequence[str], text: str) -> tuple[str, ...]:
-    """Category (or the first complaint label) plus keywords: what the customer complains about."""
+    """Category (or the first complaint label) plus aspects: what the customer complains about."""
     complaint = category or next((lb for lb in labels if lb.startswith("complaint.")), None)
     return tuple(topics_of(complaint, text))
+
+
+def message_time(event: DecisionMade) -> datetime:
+    """When the customer wrote, as the platform says (never later than the decision): the one
+    start of every response time and SLA figure, the same start triage's clocks use."""
+    return min(event.comment.created_at, event.occurred_at)
 
 
 def signal_from_decision(event: DecisionMade) -> MessageSignal:
@@ -68,7 +74,7 @@ def signal_from_decision(event: DecisionMade) -> MessageSignal:
         account_id=c.account_id,
         comment_id=c.comment_id,
         author_id=c.author.id,
-        at=event.occurred_at,
+        at=message_time(event),
         negativity=negativity(event.labels, event.scores),
         toxicity=toxicity(event.labels, event.scores),
         category=event.category,

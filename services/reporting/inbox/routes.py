@@ -22,6 +22,7 @@ from services.reporting.domain.workspace import Refused
 from services.reporting.inbox.i18n import LANGUAGES
 from services.reporting.inbox.live import event_stream
 from services.reporting.inbox.queries import QueueQuery, evidence_export
+from services.reporting.inbox.report_routes import report_routes
 from services.reporting.inbox.session import COOKIE, MAX_AGE_S
 from services.reporting.inbox.thread_page import thread_context
 from services.reporting.inbox.web import (
@@ -294,6 +295,7 @@ def install_inbox(app: FastAPI, inbox: Inbox) -> None:
     workspace_routes(inbox, router)
     admin_routes(inbox, router)
     bulk_routes(inbox, router)
+    report_routes(inbox, router)
     app.include_router(router)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=str(HERE / "static")), name="inbox-static")
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -23,6 +24,7 @@ from services.reporting.inbox.live import Broadcaster
 from services.reporting.inbox.queries import InboxQueries
 from services.reporting.inbox.session import COOKIE, Session, SessionSigner
 from services.reporting.inbox.workspace_text import workspace_texts
+from services.reporting.rendering.document import TEMPLATES as REPORT_TEMPLATES
 from services.reporting.use_cases.http_workspace import Workspace
 from shared.accounts import AccountDirectory, UnknownAccount
 from shared.people import Principal
@@ -40,6 +42,10 @@ def _when(value: datetime | None) -> str:
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # The Reports page includes the weekly report's body, shared with the standalone document.
+    templates.env.loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(HERE / "templates"), jinja2.FileSystemLoader(REPORT_TEMPLATES)]
+    )
     templates.env.filters["when"] = _when
     return templates
 

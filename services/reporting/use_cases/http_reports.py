@@ -16,9 +16,13 @@ from services.reporting.domain.reports import (
     TopicRow,
     improvement_report,
     sla_csv,
+    sla_outcome,
     sla_report,
 )
 from services.reporting.domain.risk import account_risk
+from services.reporting.domain.weekly import Period, WeeklyReport, iso_week
+from services.reporting.use_cases.weekly_report import UnknownAccount, WeeklyReports, find_account
+from shared.clock import utcnow
 from shared.contracts.alerts import RiskBand
 
 
@@ -71,7 +75,7 @@ def _period(start: datetime, end: datetime) -> None:
 
 
 def reports_router(
-    queries: ReportQueries, calendars: CalendarLookup, threshold: float
+    queries: ReportQueries, calendars: CalendarLookup, threshold: float, weekly: WeeklyReports
 ) -> APIRouter:
     """Mounted under `/v1` behind the reporting keys by `install_routes`."""
     router = APIRouter(tags=["reports"])
@@ -111,11 +115,12 @@ def reports_router(
         end: Annotated[AwareDatetime, Query(alias="to")],
         format_: Annotated[Literal["json", "csv"] | None, Query(alias="format")] = None,
     ) -> SlaReport | Response:
-        """SLA met/breached per account and category; response times in business seconds."""
+        """Per account and category: first responses in time, late or still due, and response
+        times, all from the customer's comment time (business seconds where the clock counts
+        business hours)."""
         _period(start, end)
         exchanges = await queries.exchange_facts(start, end)
-        timers = await queries.timer_outcomes(start, end)
-        rows = sla_report(exchanges, timers, calendars)
+        rows = sla_report(exchanges, calendars, utcnow())
         wants_csv = format_ == "csv" or (
             format_ is None and "text/csv" in request.headers.get("accept", "")
         )
@@ -129,7 +134,8 @@ def reports_router(
         end: Annotated[AwareDatetime, Query(alias="to")],
         limit: Annotated[int, Query(ge=1, le=200)] = 20,
     ) -> ImprovementReport:
-        """R14: topics and products of negative comments, ranked, with trend and examples."""
+        """R14: what customers complained about, by aspect (delivery, refund…), with trend, the
+        share of those exchanges that breached their SLA, and examples."""
         _period(start, end)
         try:
             previous_start = start - (end - start)
@@ -140,7 +146,35 @@ def reports_router(
                 "start before year 1",
             ) from exc
         messages = await queries.feedback(previous_start, end)
-        topics = improvement_report(messages, start=start, end=end, limit=limit)
+        now = utcnow()
+        outcomes = {
+            e.thread_id: sla_outcome(e, now) for e in await queries.exchange_facts(start, end)
+        }
+        topics = improvement_report(messages, outcomes, start=start, end=end, limit=limit)
         return ImprovementReport(start=start, end=end, previous_start=previous_start, topics=topics)
+
+    @router.get("/reports/weekly", response_model=WeeklyReport)
+    async def weekly_figures(
+        account: Annotated[str, Query(max_length=200)],
+        week: Annotated[str | None, Query(pattern=r"^\d{4}-W\d{2}$")] = None,
+        start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+        end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    ) -> WeeklyReport:
+        """The figures of the Reports page and the weekly document, for an ISO week (in the
+        account's zone) or any [from, to)."""
+        try:
+            chosen = find_account(weekly.directory, account)
+        except UnknownAccount as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        if (start is None) != (end is None) or (week is None) == (start is None):
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY, "give either 'week' or both 'from' and 'to'"
+            )
+        if start is not None and end is not None:
+            _period(start, end)
+            period = Period(start, end, f"{start.isoformat()}/{end.isoformat()}", chosen.time_zone)
+        else:
+            period = iso_week(str(week), chosen.time_zone)
+        return await weekly.build(chosen, period)
 
     return router

@@ -34,6 +34,7 @@ _TIMER_FIELDS = (
     "due_soon_at",
     "due_at",
     "state",
+    "business_hours",
 )
 _TIMERS = table_of(SlaTimerRow)
 
@@ -207,5 +208,6 @@ def _event(row: SlaTimerRow, status: TimerStatus, at: datetime, detail: str) -> 
         started_at=row.started_at,
         due_soon_at=row.due_soon_at,
         due_at=row.due_at,
+        business_hours=row.business_hours,
         detail=detail,
     )

@@ -60,5 +60,6 @@ def community_follow_up(
         started_at=window.started_at,
         due_soon_at=window.due_soon_at,
         due_at=window.due_at,
+        business_hours=window.business_hours,
     )
     return decision, timer

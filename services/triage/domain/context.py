@@ -82,3 +82,5 @@ class Decision:
     sla_due_soon_at: datetime | None = None
     timer: TimerKind | None = None
     """Which clock the decision starts: our first response (`sla`) or R10's community window."""
+    sla_business_hours: bool = False
+    """The clock counts business hours only (`SlaWindow.business_hours`)."""

@@ -234,6 +234,7 @@ class Policy(_Strict):
             exchange_effect=effect,
             sla_started_at=window.started_at if window else None,
             sla_due_soon_at=window.due_soon_at if window else None,
+            sla_business_hours=window.business_hours if window else False,
             timer=timer,
         )
 

@@ -43,6 +43,9 @@ class SlaWindow:
     started_at: datetime
     due_soon_at: datetime | None
     due_at: datetime
+    business_hours: bool = False
+    """True when the window counts only the account's business hours; reports measure the
+    response in the same time as the clock that judged it."""
 
 
 @dataclass(frozen=True)
@@ -128,4 +131,9 @@ def sla_window(
     soon = None
     if due_soon_fraction is not None:
         soon = add_business_time(start, term.within * due_soon_fraction, effective)
-    return SlaWindow(started_at=start.astimezone(UTC), due_soon_at=soon, due_at=due)
+    return SlaWindow(
+        started_at=start.astimezone(UTC),
+        due_soon_at=soon,
+        due_at=due,
+        business_hours=effective is not None,
+    )

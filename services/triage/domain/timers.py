@@ -46,6 +46,7 @@ class Timer:
     due_soon_at: datetime | None
     due_at: datetime
     state: TimerState = "pending"
+    business_hours: bool = False
 
 
 def start_timer(comment: Comment, decision_id: str, decision: Decision) -> Timer | None:
@@ -64,6 +65,7 @@ def start_timer(comment: Comment, decision_id: str, decision: Decision) -> Timer
         started_at=decision.sla_started_at,
         due_soon_at=decision.sla_due_soon_at,
         due_at=decision.sla_due_at,
+        business_hours=decision.sla_business_hours,
     )
 
 

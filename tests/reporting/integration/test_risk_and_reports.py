@@ -215,14 +215,16 @@ async def test_exchanges_reports_alerts_and_metrics_from_the_streams(
     assert row["open_backlog"] == 6  # not resolved; the answered one awaits the customer
     r = await client.get("/v1/reports/sla", params=period, headers={**AUTH, "Accept": "text/csv"})
     assert r.headers["content-type"].startswith("text/csv")
-    assert f"{w.account},complaint.product,6,1,1,50.0,50.0,1200.0" in r.text
+    assert f"{w.account},complaint.product,6,1,1,0,50.0,50.0,1200.0" in r.text
 
-    # The improvement report ranks what customers complain about.
+    # The improvement report ranks what customers complain about, by aspect and by exchange.
     r = await client.get("/v1/reports/improvement", params=period, headers=AUTH)
     topics = {t["topic"]: t for t in r.json()["topics"]}
-    assert topics["category:complaint.product"]["count"] == 11
-    assert (topics["akku"]["count"], topics["kaputt"]["count"]) == (9, 9)
-    assert set(topics["akku"]["examples"]) == {"Akku kaputt nach Update", "Mein Akku ist kaputt"}
+    quality = topics["product_quality"]
+    assert (quality["count"], quality["messages"]) == (4, 9)  # the storm's exchange once
+    assert (topics["delivery"]["count"], topics["billing"]["count"]) == (1, 1)
+    assert topics["billing"]["breached_share"] == 1.0  # the late one was about the bill
+    assert set(quality["examples"]) == {"Akku kaputt nach Update", "Mein Akku ist kaputt"}
 
     # The storm raised one alert, on the exchange that heats up (hysteresis: once per crossing).
     entries = await redis.xrange(names.alerts) or []
