@@ -68,6 +68,23 @@ class Webhook(BaseModel):
     )
 
 
+class WeeklyReportDelivery(BaseModel):
+    """Sends last week's report (`steam-connect report`) to one of the account's webhooks,
+    signed like every notification, once the team's week has begun."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    webhook: str
+    """The name of one of the account's `webhooks`: its URL receives the file, its secret signs
+    it (a mail relay's HTTP endpoint works the same way)."""
+    weekday: Weekday = "mon"
+    at: time = time(8, 0)
+    """Local time (the account's `time_zone`) from which last week's report is due."""
+    format: Literal["pdf", "html"] = "pdf"
+    lang: Literal["de", "en"] | None = None
+    """None: the account's language (English when it is neither)."""
+
+
 class Account(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -91,6 +108,8 @@ class Account(BaseModel):
     """Dates (in `time_zone`) on which no business hours count."""
     webhooks: list[Webhook] = Field(default_factory=list)
     """Outgoing notifications of this account's exchanges (reporting sends them)."""
+    weekly_report: WeeklyReportDelivery | None = None
+    """Scheduled weekly report (None: only on demand, in the inbox or with the command)."""
     retention_days: int = Field(default=365, ge=1)
     """Comments, exchanges and actions older than this lose their texts, names and author ids
     (the rows and every count stay; docs/privacy.md)."""
@@ -106,6 +125,17 @@ class Account(BaseModel):
         if doubled:
             raise ValueError(f"webhook names must be unique per account: {', '.join(doubled)}")
         return hooks
+
+    @model_validator(mode="after")
+    def _weekly_report_webhook(self) -> Account:
+        delivery = self.weekly_report
+        if delivery is not None and delivery.webhook not in {h.name for h in self.webhooks}:
+            names = ", ".join(h.name for h in self.webhooks) or "none"
+            raise ValueError(
+                f"weekly_report.webhook {delivery.webhook!r} names none of the account's "
+                f"webhooks ({names})"
+            )
+        return self
 
     @field_validator("time_zone")
     @classmethod

@@ -179,6 +179,9 @@ class Settings(BaseSettings):
     notify_retry_base_s: float = Field(default=5.0, gt=0)
     notify_retry_cap_s: float = Field(default=1_800.0, gt=0)
     """Backoff between attempts: base doubling per attempt, capped, with jitter."""
+    weekly_report_check_s: float = Field(default=300.0, gt=0)
+    """How often reporting looks for scheduled weekly reports that are due (accounts'
+    `weekly_report`)."""
 
     # --- reporting risk -------------------------------------------------------------------------
     risk_alert_threshold: float = Field(default=50.0, gt=0, le=100)

@@ -43,6 +43,7 @@ from services.reporting.use_cases.notifications import NotificationLog, Notifica
 from services.reporting.use_cases.police_reports import PoliceReports
 from services.reporting.use_cases.privacy import privacy_handler
 from services.reporting.use_cases.timers import TimerHandler
+from services.reporting.use_cases.weekly_delivery import WeeklyDelivery
 from services.reporting.use_cases.weekly_report import WeeklyReports
 from shared.accounts import AccountDirectory
 from shared.clock import utcnow
@@ -140,6 +141,8 @@ def create_app(settings: Settings) -> FastAPI:
     rates = rate_policy(settings.api_rate_limit, "API_RATE_LIMIT", [API_PREFIX], COOKIE)
     app = runtime.build_app("Steam-Connect reporting", rates=rates)
     weekly = WeeklyReports(reports, directory)
+    if any(a.weekly_report for a in directory):
+        runtime.spawn(lambda stop: send_weekly_reports(runtime, weekly, stop))
     router = reports_router(
         reports, calendars_from(directory), settings.risk_alert_threshold, weekly
     )
@@ -170,6 +173,16 @@ async def send_notifications(
     """The webhook sender's loop, with one HTTP client (connection pool) for its lifetime."""
     async with httpx.AsyncClient(follow_redirects=False) as client:
         await NotificationSender(sessions, directory, settings, client).run(stop)
+
+
+async def send_weekly_reports(
+    runtime: ServiceRuntime, weekly: WeeklyReports, stop: asyncio.Event
+) -> None:
+    """The scheduled weekly reports' loop, with one HTTP client for its lifetime."""
+    s = runtime.settings
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        delivery = WeeklyDelivery(weekly, runtime.redis, runtime.names, client)
+        await delivery.run(stop, s.weekly_report_check_s)
 
 
 async def refresh_once(runtime: ServiceRuntime, reports: ReportQueries) -> None:

@@ -252,3 +252,15 @@ def weekly_report(
         alerts=sorted((a for a in alerts if period.start <= a.at < period.end), key=lambda a: a.at),
         actions=_actions(period, actions),
     )
+
+
+def week_to_send(now: datetime, zone: str, weekday: int, at: time) -> str:
+    """The finished week a scheduled report covers at `now`: last week once this week's send
+    time (Monday = 0) has passed, else the week before it (not sent yet if the service was
+    down then: a late report beats a missing one)."""
+    local = now.astimezone(ZoneInfo(zone))
+    monday = local.date() - timedelta(days=local.weekday())
+    send = datetime.combine(monday + timedelta(days=weekday), at, ZoneInfo(zone))
+    weeks_back = 1 if local >= send else 2
+    noon = datetime.combine(monday - timedelta(weeks=weeks_back), time(12), ZoneInfo(zone))
+    return week_of(noon, zone)

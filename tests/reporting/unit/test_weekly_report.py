@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pypdfium2
 import pytest
 
 from services.reporting.domain.reports import ExchangeFacts, FeedbackMessage, SlaClock
+from services.reporting.domain.signals import message_time
 from services.reporting.domain.weekly import (
     ActionFact,
     AlertFact,
     WeeklyReport,
     iso_week,
     week_of,
+    week_to_send,
     weekly_report,
 )
 from services.reporting.rendering.charts import CHARTS
 from services.reporting.rendering.document import render_html, render_pdf
+from tests.reporting.integration.factories import Exchange, at
 
 BERLIN = "Europe/Berlin"
 W48 = iso_week("2026-W48", BERLIN)
@@ -158,3 +161,18 @@ def test_the_pdf_renders_to_a_page_with_the_figures() -> None:
     assert dark > 2_000, "the first page shows text and a chart, not a blank sheet"
     whole = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "Lieferung & Versand" in whole and "Paket nicht da" in whole
+
+
+def test_a_scheduled_report_covers_last_week_once_the_send_time_has_passed() -> None:
+    monday_7 = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+    assert week_to_send(monday_7, BERLIN, 0, time(8)) == "2026-W47"
+    assert week_to_send(monday_7 + timedelta(hours=1), BERLIN, 0, time(8)) == "2026-W48"
+    assert week_to_send(monday_7 + timedelta(days=6), BERLIN, 0, time(8)) == "2026-W48"
+    assert week_to_send(monday_7 + timedelta(days=1), BERLIN, 2, time(8)) == "2026-W47"
+
+
+def test_a_message_starts_when_the_customer_wrote_never_after_the_decision() -> None:
+    made = Exchange.new().decision(minutes=3 * 24 * 60)  # decided three days after it was written
+    assert message_time(made) == at(0)
+    early = made.model_copy(update={"occurred_at": at(-60)})  # a platform clock running ahead
+    assert message_time(early) == at(-60)

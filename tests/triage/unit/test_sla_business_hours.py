@@ -148,6 +148,10 @@ def test_window_with_due_soon_at_a_fraction_of_business_time() -> None:
     )
     assert immediate.due_at == berlin(2026, 11, 29, 0)
     assert immediate.due_soon_at is None
+    # The window says which time it counted, so reports measure responses the same way.
+    assert window.business_hours and not immediate.business_hours
+    unstaffed = sla_window(SlaTerm(timedelta(hours=1)), berlin(2026, 11, 28, 23), None)
+    assert not unstaffed.business_hours
 
 
 OFFICE_HOURS = {"days": ["mon", "tue", "wed", "thu", "fri"]}
