@@ -18,7 +18,6 @@ from services.reporting.rendering.document import (
     render_pdf,
     stylesheet,
 )
-from services.reporting.rendering.text import report_texts
 from services.reporting.use_cases.weekly_report import UnknownAccount, WeeklyReports, find_account
 from shared.accounts import Account
 from shared.clock import utcnow
@@ -61,7 +60,6 @@ def report_routes(inbox: Inbox, router: APIRouter) -> None:
         lang = language(request)
         page = {
             **await run_in_threadpool(context, report, lang),
-            "rt": report_texts(lang),
             "accounts": sorted(inbox.accounts, key=lambda a: a.name or a.account_id),
             "account": chosen,
             "week": label,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -24,6 +24,9 @@ from services.reporting.domain.weekly import Period, WeeklyReport, iso_week
 from services.reporting.use_cases.weekly_report import UnknownAccount, WeeklyReports, find_account
 from shared.clock import utcnow
 from shared.contracts.alerts import RiskBand
+
+MAX_REPORT_PERIOD = timedelta(days=92)
+"""A quarter: the weekly report's charts and backlog have one point per day."""
 
 
 class _View(BaseModel):
@@ -172,9 +175,21 @@ def reports_router(
             )
         if start is not None and end is not None:
             _period(start, end)
+            if end - start > MAX_REPORT_PERIOD:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    f"a report covers at most {MAX_REPORT_PERIOD.days} days (its charts have a "
+                    f"point per day); asked for {(end - start).days}",
+                )
             period = Period(start, end, f"{start.isoformat()}/{end.isoformat()}", chosen.time_zone)
         else:
             period = iso_week(str(week), chosen.time_zone)
-        return await weekly.build(chosen, period)
+        try:
+            return await weekly.build(chosen, period)
+        except OverflowError as exc:  # the previous period, for the trends, before year 1
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                f"period {period.label} too long to compare with the period before",
+            ) from exc
 
     return router

@@ -354,10 +354,8 @@ def test_a_replayed_week_adds_up_renders_in_the_browser_and_as_pdf(
     stack = week_stack
     now = datetime.now(UTC)
     week = replay_week(stack, now)
-    period = {
-        "from": (now - timedelta(days=7)).isoformat(),
-        "to": (now + timedelta(hours=1)).isoformat(),
-    }
+    start, end = now - timedelta(days=7), now + timedelta(hours=1)
+    period = {"from": start.isoformat(), "to": end.isoformat()}
 
     # Eventually consistent: poll until everything is decided and every reply recorded, then
     # the report must agree with this test's own figures.
@@ -384,6 +382,27 @@ def test_a_replayed_week_adds_up_renders_in_the_browser_and_as_pdf(
     flat: Counter[str] = sum(want["rows"].values(), Counter())
     assert flat["met"] >= 1 and flat["breached"] >= 1, f"the script mixes outcomes: {flat}"
     assert sum(want["topics"].values()) >= 8, f"most complaints must be decided as such: {want}"
+
+    # Questions the API refuses, with the reason.
+    for params, code in (
+        ({"account": "nobody", "week": "2026-W48"}, 404),
+        ({"account": PAGE}, 422),
+        ({"account": PAGE, "week": "2026-W48", **period}, 422),
+        (
+            {
+                "account": PAGE,
+                "from": start.isoformat(),
+                "to": (start + timedelta(days=93)).isoformat(),
+            },
+            422,
+        ),
+    ):
+        answer = httpx.get(
+            stack.url("reporting") + "/v1/reports/weekly",
+            params=params,
+            headers={"Authorization": f"Bearer {REPORTING_KEY}"},
+        )
+        assert answer.status_code == code and answer.json()["detail"], (params, answer.text)
 
     # The ISO week with most of the script: the Reports page, the HTML and the PDF show it.
     label = Counter(week_of(s.created_at, "Europe/Berlin") for s in week).most_common(1)[0][0]
