@@ -177,10 +177,10 @@ async def test_decisions_on_the_stream_are_performed_once_through_the_runtime(
     assert rows[complaint.actions[0].action_id].text == expected_text
     assert all(r.attempts == 1 and r.completed_at is not None for r in rows.values())
 
+    # Events are at least once: under load the tests' 300 ms reclaim may hand a batch still
+    # being handled to the reclaimer, which republishes the outcomes (never calls again).
     events = await _completed(redis, names)
-    assert sorted((e.action_id, e.status) for e in events) == sorted(
-        (action_id, "done") for action_id in rows
-    )
+    assert {(e.action_id, e.status) for e in events} == {(action_id, "done") for action_id in rows}
     by_id = {e.action_id: e for e in events}
     assert by_id[complaint.actions[0].action_id].platform_ref == (
         f"console:{complaint.actions[0].action_id}"
