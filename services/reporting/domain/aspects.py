@@ -101,7 +101,7 @@ IndexedPhrase = tuple[int, tuple[str, ...]]
 """(index of the aspect in `taxonomy()`, the phrase's words)."""
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=10_000)
 def _word_aspects(word: str) -> tuple[int, ...]:
     """Which of the shipped aspects name this (folded) word; words repeat, so it is cached."""
     return tuple(i for i, a in enumerate(taxonomy()) if a.names(word))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 
 import pypdfium2
@@ -176,3 +178,18 @@ def test_a_message_starts_when_the_customer_wrote_never_after_the_decision() -> 
     assert message_time(made) == at(0)
     early = made.model_copy(update={"occurred_at": at(-60)})  # a platform clock running ahead
     assert message_time(early) == at(-60)
+
+
+def test_a_reporting_process_loads_the_chart_library_only_to_draw() -> None:
+    """matplotlib and numpy cost a reporting process ~40 MB; most processes never draw."""
+    probe = (
+        "import sys\n"
+        "from services.reporting.bootstrap import create_app\n"
+        "from shared.settings import Settings\n"
+        "create_app(Settings())\n"
+        "print(sorted(m for m in ('matplotlib', 'numpy', 'weasyprint') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
