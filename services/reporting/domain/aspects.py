@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+LABEL_LANGUAGES = ("en", "de")
 OTHER = "other"
 """The topic of a complaint no aspect matches: counted, never dropped."""
 
@@ -73,15 +74,22 @@ class Aspect:
         return self.labels.get(lang) or self.labels.get("en") or self.id
 
 
-def _aspect(aspect_id: str, spec: Mapping[str, Any]) -> Aspect:
+def parse_aspect(aspect_id: str, spec: Mapping[str, Any]) -> Aspect:
     patterns = [fold(str(p)).strip() for p in spec.get("patterns") or []]
     if not patterns:
         raise ValueError(f"aspect {aspect_id!r} in aspects.yaml has no patterns")
+    labels = {str(k): str(v) for k, v in (spec.get("label") or {}).items()}
+    if set(labels) != set(LABEL_LANGUAGES) or not all(labels.values()):
+        # An unquoted comma in a YAML flow mapping splits a label into bogus keys.
+        raise ValueError(
+            f"aspect {aspect_id!r} in aspects.yaml needs one label per language "
+            f"{LABEL_LANGUAGES}, has {labels} (quote a label that holds a comma)"
+        )
     words = [p for p in patterns if " " not in p]
     phrases = [p for p in patterns if " " in p]
     return Aspect(
         id=aspect_id,
-        labels=dict(spec.get("label") or {}),
+        labels=labels,
         exact=frozenset(w for w in words if "*" not in w),
         prefixes=tuple(w[:-1] for w in words if w.endswith("*") and not w.startswith("*")),
         suffixes=tuple(w[1:] for w in words if w.startswith("*") and not w.endswith("*")),
@@ -94,7 +102,7 @@ def _aspect(aspect_id: str, spec: Mapping[str, Any]) -> Aspect:
 def taxonomy() -> tuple[Aspect, ...]:
     """The shipped aspects, in the file's order (which breaks ties)."""
     raw = yaml.safe_load(resources.files(__package__).joinpath("aspects.yaml").read_text("utf-8"))
-    return tuple(_aspect(str(k), v) for k, v in raw["aspects"].items())
+    return tuple(parse_aspect(str(k), v) for k, v in raw["aspects"].items())
 
 
 IndexedPhrase = tuple[int, tuple[str, ...]]

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from services.reporting.domain.aspects import OTHER, aspect_label, aspects_of, fold, taxonomy
+from services.reporting.domain.aspects import (
+    OTHER,
+    aspect_label,
+    aspects_of,
+    fold,
+    parse_aspect,
+    taxonomy,
+)
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -62,3 +69,10 @@ def test_folding_and_labels() -> None:
     assert aspect_label("hotline", "de") == "Erreichbarkeit des Kundenservice"
     assert aspect_label("hotline", "en") == "Reaching customer service"
     assert aspect_label(OTHER, "de") == "Sonstiges"
+    assert aspect_label("contract", "en") == "Contracts, subscriptions & cancellation"
+
+
+def test_a_label_split_by_an_unquoted_comma_is_refused() -> None:
+    spec = {"patterns": ["abo"], "label": {"en": "Contracts", "subscriptions": None, "de": "V"}}
+    with pytest.raises(ValueError, match="quote a label"):
+        parse_aspect("contract", spec)
