@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
 from services.triage.adapters.unit_of_work import sql_units
+from services.triage.domain.aspects import AspectAssigner
 from services.triage.domain.classifier import LexiconClassifier
 from services.triage.domain.community import FOLLOW_UP_RULE
 from services.triage.domain.labelling import Labeller
@@ -45,6 +46,13 @@ def build_labeller(settings: Settings) -> Labeller:
     return Labeller(classifier, load_policy(settings.policy_file))
 
 
+def build_aspects(labeller: Labeller) -> AspectAssigner:
+    """Complaint topics with the classifier's own encoder (none loaded twice)."""
+    classifier = labeller.classifier
+    encoder = classifier.model.encoder if isinstance(classifier, HybridClassifier) else None
+    return AspectAssigner.load(encoder)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Refuses to start on a broken policy or lexicon file (the error names the line)."""
     labeller = build_labeller(settings)
@@ -57,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
     timekeeper = _timekeeper(runtime, sessions)
     handler = CommentsHandler(
         labeller=labeller,
+        aspects=build_aspects(labeller),
         accounts=accounts,
         units=sql_units(sessions),
         publisher=runtime.publisher,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -34,6 +34,9 @@ class DecisionMade(Envelope):
     actions: list[PlannedAction]
     improvement: bool = False
     """R14: the comment was negative, so it feeds the improvement report (what went wrong)."""
+    aspects: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=12)
+    """What a complaint is about (`shared.aspects` ids, the main one first): assigned by triage
+    with its sentence encoder; empty for other comments and for decisions made before."""
     trigger: DecisionTrigger = "comment"
     """What was decided on: a comment event; reporting's escalation alert for the exchange (R11
     at the alert: `comment` is the customer's latest message, already counted once, and

@@ -10,7 +10,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.triage.adapters.timer_index import TimerIndex
-from services.triage.bootstrap import build_labeller
+from services.triage.bootstrap import build_aspects, build_labeller
+from services.triage.domain.aspects import AspectAssigner
 from services.triage.domain.context import AuthorRecord, DecisionContext, Exchange
 from services.triage.domain.labelling import Labeller
 from services.triage.domain.policy import Policy
@@ -150,3 +151,9 @@ def timekeeper(
 ) -> Timekeeper:
     index = TimerIndex(redis, names, maxlen=10_000, marker_ttl_s=3_600)
     return Timekeeper(sessions=sessions, index=index, names=names)
+
+
+@cache
+def aspects() -> AspectAssigner:
+    """The production complaint-topic assigner, on the labeller's own encoder."""
+    return build_aspects(labeller())

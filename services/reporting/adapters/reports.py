@@ -136,9 +136,22 @@ class ReportQueries:
         where = [m.improvement.is_(True), m.at >= start, m.at < end]
         if account_id is not None:
             where.append(m.account_id == account_id)
-        q = select(m.account_id, m.thread_id, m.at, m.text, m.category, m.negativity).where(*where)
+        q = select(
+            m.account_id, m.thread_id, m.at, m.text, m.category, m.negativity, m.topics
+        ).where(*where)
         async with self._sessions() as s:
-            return [FeedbackMessage(*r) for r in (await s.execute(q)).all()]
+            return [
+                FeedbackMessage(
+                    r.account_id,
+                    r.thread_id,
+                    r.at,
+                    r.text,
+                    r.category,
+                    r.negativity,
+                    tuple(str(t) for t in r.topics or ()),
+                )
+                for r in (await s.execute(q)).all()
+            ]
 
     async def actions_done(
         self, start: datetime, end: datetime, account_id: str

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from services.reporting.domain.aspects import aspects_of
 from services.reporting.domain.business_time import Calendar, business_seconds, percentile
+from services.reporting.domain.topics import main_aspect
+from shared.aspects import is_complaint
 
 CalendarLookup = Callable[[str, str], Calendar | None]
 """(platform, account id) → the account's business calendar, None for around the clock."""
@@ -155,7 +156,6 @@ def sla_csv(rows: Sequence[SlaRow]) -> str:
     return out.getvalue()
 
 
-COMPLAINT_PREFIX = "complaint."
 EXAMPLE_MIN_NEGATIVITY = 0.5
 """An example quoted to product managers must be a complaint the classifier is sure of."""
 
@@ -170,10 +170,12 @@ class FeedbackMessage:
     text: str
     category: str | None
     negativity: float
+    topics: tuple[str, ...] = ()
+    """As stored: the category, then the aspects triage named (main first)."""
 
     @property
     def complaint(self) -> bool:
-        return (self.category or "").startswith(COMPLAINT_PREFIX)
+        return is_complaint(self.category)
 
 
 @dataclass(frozen=True)
@@ -207,8 +209,7 @@ def improvement_report(
     """What customers complained about in [start, end), by aspect, against the period before.
 
     Only complaints count (an insult is not product feedback); each is filed under its main
-    aspect (the one `aspects_of` names first), so the topics add up to the complaints. The
-    aspect is read from the text now, so the current taxonomy applies to old messages too.
+    aspect (the first triage named, `main_aspect`), so the topics add up to the complaints.
     `outcomes` maps a thread to its SLA outcome (threads not in it count as having no clock).
     """
     previous_start = start - (end - start)
@@ -219,7 +220,7 @@ def improvement_report(
     for m in messages:
         if not m.complaint:
             continue
-        topic = aspects_of(m.text)[0]
+        topic = main_aspect(m.topics, m.text)
         if start <= m.at < end:
             threads[topic].add(m.thread_id)
             counted[topic] += 1

@@ -52,10 +52,12 @@ def toxicity(labels: Sequence[str], scores: Mapping[str, float]) -> float:
     return _max_score(labels, scores, TOXIC_PREFIXES)
 
 
-def message_topics(category: str | None, labels: Sequence[str], text: str) -> tuple[str, ...]:
+def message_topics(
+    category: str | None, labels: Sequence[str], text: str, aspects: Sequence[str] = ()
+) -> tuple[str, ...]:
     """Category (or the first complaint label) plus aspects: what the customer complains about."""
     complaint = category or next((lb for lb in labels if lb.startswith("complaint.")), None)
-    return tuple(topics_of(complaint, text))
+    return tuple(topics_of(complaint, text, aspects))
 
 
 def message_time(event: DecisionMade) -> datetime:
@@ -78,7 +80,7 @@ def signal_from_decision(event: DecisionMade) -> MessageSignal:
         negativity=negativity(event.labels, event.scores),
         toxicity=toxicity(event.labels, event.scores),
         category=event.category,
-        topics=message_topics(event.category, event.labels, c.text),
+        topics=message_topics(event.category, event.labels, c.text, event.aspects),
         improvement=event.improvement,
         text=c.text,
     )

@@ -24,9 +24,9 @@ matplotlib.use("Agg")  # no display: the server draws into memory
 from matplotlib.axes import Axes  # noqa: E402  (after the backend is chosen)
 from matplotlib.figure import Figure  # noqa: E402
 
-from services.reporting.domain.aspects import aspect_label  # noqa: E402
 from services.reporting.domain.weekly import ACTION_GROUPS, WeeklyReport  # noqa: E402
 from services.reporting.rendering.text import category_name, report_texts  # noqa: E402
+from shared.aspects import aspect_label  # noqa: E402
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 """Okabe–Ito: told apart by people with the common colour-vision deficiencies."""

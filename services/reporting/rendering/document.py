@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from services.reporting.domain.aspects import aspect_label
 from services.reporting.domain.weekly import WeeklyReport
 from services.reporting.rendering.text import category_name, report_texts
+from shared.aspects import aspect_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "pdf")

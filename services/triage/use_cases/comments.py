@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from services.triage.adapters.unit_of_work import UnitOfWork, UnitsOfWork
+from services.triage.domain.aspects import AspectAssigner
 from services.triage.domain.batch import TriageItem, TriageState, author_key, decide_in_order
 from services.triage.domain.context import Decision
 from services.triage.domain.exchange import exchange_changed
@@ -25,6 +26,7 @@ from services.triage.domain.labelling import Labelled, Labeller
 from services.triage.metrics import CLASSIFIED, DECISIONS
 from services.triage.timekeeping import TimerAnnouncer, persist_timers
 from shared.accounts import AccountDirectory
+from shared.aspects import is_complaint
 from shared.clock import Clock, utcnow
 from shared.contracts import CommentReceived, DecisionMade, Envelope
 from shared.streams.consumer import Delivery
@@ -41,6 +43,7 @@ def to_event(
     decision: Decision,
     policy_version: str,
     now: datetime,
+    aspects: Sequence[str] = (),
 ) -> DecisionMade:
     """The self-contained event the responder and reporting act on."""
     return DecisionMade(
@@ -62,6 +65,7 @@ def to_event(
         sla_due_at=decision.sla_due_at,
         actions=planned_actions(did, decision),
         improvement=decision.improvement,
+        aspects=list(aspects),
     )
 
 
@@ -84,6 +88,7 @@ class CommentsHandler:
         self,
         *,
         labeller: Labeller,
+        aspects: AspectAssigner | None = None,
         accounts: AccountDirectory,
         units: UnitsOfWork,
         publisher: Publisher,
@@ -93,6 +98,8 @@ class CommentsHandler:
     ) -> None:
         self._timekeeper = timekeeper
         self._labeller = labeller
+        self._aspects = aspects or AspectAssigner(None, None)
+        """Without one (tests of other things), the word patterns alone name the aspects."""
         self._policy = labeller.policy
         self._accounts = accounts
         self._units = units
@@ -150,11 +157,22 @@ class CommentsHandler:
         return state
 
     def _to_events(self, fresh: _Batch, now: datetime) -> None:
-        for i, (event, did) in enumerate(zip(fresh.events, fresh.ids, strict=True)):
-            decision = fresh.decisions[i]
-            if decision is not None:
-                made = to_event(event, did, fresh.labelled[i], decision, self._policy.version, now)
-                fresh.made[did] = made
+        """The decisions as events; complaints with their aspects, in one encoder call."""
+        decided = [(i, d) for i, d in enumerate(fresh.decisions) if d is not None]
+        complaints = [i for i, d in decided if is_complaint(d.category)]
+        texts = [fresh.events[i].comment.text for i in complaints]
+        aspects = dict(zip(complaints, self._aspects.assign(texts), strict=True))
+        for i, decision in decided:
+            did = fresh.ids[i]
+            fresh.made[did] = to_event(
+                fresh.events[i],
+                did,
+                fresh.labelled[i],
+                decision,
+                self._policy.version,
+                now,
+                aspects.get(i, []),
+            )
 
     def _label(self, events: list[CommentReceived], langs: list[str]) -> dict[int, Labelled]:
         """One classifier call for the batch; removed comments are not classified."""

@@ -16,7 +16,7 @@ from services.reporting.domain.reports import (
     sla_outcome,
     sla_report,
 )
-from services.reporting.domain.topics import topics_of
+from services.reporting.domain.topics import main_aspect, topics_of
 
 BERLIN = Calendar(
     "Europe/Berlin",
@@ -115,6 +115,20 @@ def test_topics_are_the_category_and_the_aspects_not_other() -> None:
         "app_website",
     ]
     assert topics_of(None, "Schönen Tag noch") == []
+
+
+def test_triages_aspects_come_first_and_rows_stored_before_them_are_read_from_the_text() -> None:
+    # Triage's encoder chose refund over delivery: that order is kept, not re-read.
+    assert topics_of("complaint.product", "Paket fehlt", ["refund", "delivery"]) == [
+        "category:complaint.product",
+        "refund",
+        "delivery",
+    ]
+    assert main_aspect(("category:complaint.product", "refund", "delivery"), "Paket") == "refund"
+    # A row stored when topics were keywords ("seit", "wochen"): the patterns read the text.
+    stored = ("category:complaint.product", "seit", "wochen")
+    assert main_aspect(stored, "Paket fehlt seit Wochen") == "delivery"
+    assert main_aspect((), "Schönen Tag noch") == "other"
 
 
 def test_improvement_report_ranks_aspects_by_exchange_with_trend_breaches_and_examples() -> None:

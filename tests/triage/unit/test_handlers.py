@@ -95,6 +95,8 @@ async def test_a_batch_is_one_commit_and_publishes_after_it() -> None:
     assert rig.publisher.commits_seen == [1] and rig.timekeeper.commits_seen == [1]
     rules = [d.rule_id for d in rig.decisions()]
     assert rules[0].startswith("R1") and rules[1] == "R7", rules  # in stream order
+    # What the complaint is about travels with it; an insult has no topic.
+    assert [d.aspects for d in rig.decisions()] == [["product_quality"], []]
     assert set(rig.db.decisions) == {d.decision_id for d in rig.decisions()}
     assert rig.db.exchanges["facebook:c1"].state == "open"
     assert {s.thread_id for s in rig.states()} == {"facebook:c1", "facebook:c2"}

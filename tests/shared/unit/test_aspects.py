@@ -1,8 +1,10 @@
-"""Complaint topics against comments labelled by hand (tests/reporting/data, written for the
-test by someone who had not seen the patterns): the share filed under the right topic.
+"""The aspects' word patterns against complaints labelled by hand (written for the test by
+someone who had not seen the patterns): the share filed under the right topic by the patterns
+alone — what triage falls back to without its encoder (tests/triage/unit/test_aspects.py
+measures the assignment that runs).
 
-`aspects_dev.jsonl` was used to shape the patterns; `aspects_test.jsonl` was held out and is
-the figure that predicts a brand page (docs/reports.md states both).
+The shipped examples (services/triage/models/aspect_examples.jsonl) shaped the patterns;
+`tests/reporting/data/aspects_test.jsonl` was held out (docs/reports.md states both).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from services.reporting.domain.aspects import (
+from services.triage.domain.aspects import EXAMPLES
+from shared.aspects import (
     OTHER,
     aspect_label,
     aspects_of,
@@ -21,11 +24,12 @@ from services.reporting.domain.aspects import (
     taxonomy,
 )
 
-DATA = Path(__file__).parents[1] / "data"
+DATA = Path(__file__).parents[2] / "reporting" / "data"
+SETS = {"examples": EXAMPLES, "test": DATA / "aspects_test.jsonl"}
 
 
 def labelled(name: str) -> list[dict[str, object]]:
-    return [json.loads(line) for line in (DATA / name).read_text("utf-8").splitlines() if line]
+    return [json.loads(line) for line in SETS[name].read_text("utf-8").splitlines() if line]
 
 
 def top1(rows: list[dict[str, object]]) -> float:
@@ -35,7 +39,7 @@ def top1(rows: list[dict[str, object]]) -> float:
 
 def test_the_labelled_sets_use_only_the_taxonomy() -> None:
     ids = {a.id for a in taxonomy()}
-    for name in ("aspects_dev.jsonl", "aspects_test.jsonl"):
+    for name in SETS:
         rows = labelled(name)
         assert {a for r in rows for a in r["aspects"]} <= ids, name  # type: ignore[attr-defined]
         assert {r["lang"] for r in rows} == {"de", "en"}
@@ -43,10 +47,10 @@ def test_the_labelled_sets_use_only_the_taxonomy() -> None:
 
 @pytest.mark.parametrize(
     ("name", "floor"),
-    [("aspects_dev.jsonl", 0.85), ("aspects_test.jsonl", 0.6)],
+    [("examples", 0.85), ("test", 0.6)],
 )
 def test_share_of_complaints_filed_under_the_right_topic(name: str, floor: float) -> None:
-    """Measured 0.918 (dev, after shaping) and 0.648 (held out; de 0.648, en 0.648)."""
+    """Measured 0.918 (examples, after shaping) and 0.648 (held out; de 0.648, en 0.648)."""
     rows = labelled(name)
     assert top1(rows) >= floor
     for lang in ("de", "en"):

@@ -19,10 +19,16 @@ import yaml
 
 LABEL_LANGUAGES = ("en", "de")
 OTHER = "other"
+COMPLAINT_PREFIX = "complaint."
+"""Categories (complaint labels) whose comments have aspects: `complaint.product`, …"""
 """The topic of a complaint no aspect matches: counted, never dropped."""
 
 _FOLDS = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("ae", "a"), ("oe", "o"), ("ue", "u"))
 _SPACE = re.compile(r"[^\w*\-']+")
+
+
+def is_complaint(category: str | None) -> bool:
+    return (category or "").startswith(COMPLAINT_PREFIX)
 
 
 def fold(text: str) -> str:
@@ -103,6 +109,11 @@ def taxonomy() -> tuple[Aspect, ...]:
     """The shipped aspects, in the file's order (which breaks ties)."""
     raw = yaml.safe_load(resources.files(__package__).joinpath("aspects.yaml").read_text("utf-8"))
     return tuple(parse_aspect(str(k), v) for k, v in raw["aspects"].items())
+
+
+@cache
+def aspect_ids() -> frozenset[str]:
+    return frozenset(a.id for a in taxonomy())
 
 
 IndexedPhrase = tuple[int, tuple[str, ...]]
