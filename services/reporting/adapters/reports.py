@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.reporting.domain.reports import ExchangeFacts, FeedbackMessage, SlaClock
@@ -105,7 +106,7 @@ class ReportQueries:
             select(t.thread_id, t.started_at, t.due_at, t.business_hours)
             .join(x, x.thread_id == t.thread_id)
             .where(*opened, t.kind == "sla", t.status == "started")
-            .distinct(t.thread_id)
+            .ext(distinct_on(t.thread_id))
             .order_by(t.thread_id, t.started_at)
         )
         async with self._sessions() as s:

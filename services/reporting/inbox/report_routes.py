@@ -44,7 +44,7 @@ def report_routes(inbox: Inbox, router: APIRouter) -> None:
         try:
             return label, iso_week(label, account.time_zone)
         except ValueError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
     @router.get("/reports", response_class=HTMLResponse)
     async def reports_page(

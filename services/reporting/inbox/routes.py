@@ -234,7 +234,7 @@ def command_routes(inbox: Inbox, router: APIRouter) -> None:
                 text=edited,
             )
         except ValidationError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         async with inbox.sessions.begin() as session:
             after = {"command_id": cmd.event_id, "edited": edited is not None}
             await audit(

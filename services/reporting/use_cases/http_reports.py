@@ -73,7 +73,7 @@ class ImprovementReport(_View):
 def _period(start: datetime, end: datetime) -> None:
     if end <= start:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, f"'to' ({end}) must be after 'from' ({start})"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"'to' ({end}) must be after 'from' ({start})"
         )
 
 
@@ -144,7 +144,7 @@ def reports_router(
             previous_start = start - (end - start)
         except OverflowError as exc:  # found by tests/fuzz: from=2000, to=3999
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"period {start}..{end} too long: the previous period to compare with would "
                 "start before year 1",
             ) from exc
@@ -171,13 +171,13 @@ def reports_router(
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         if (start is None) != (end is None) or (week is None) == (start is None):
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY, "give either 'week' or both 'from' and 'to'"
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "give either 'week' or both 'from' and 'to'"
             )
         if start is not None and end is not None:
             _period(start, end)
             if end - start > MAX_REPORT_PERIOD:
                 raise HTTPException(
-                    status.HTTP_422_UNPROCESSABLE_ENTITY,
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
                     f"a report covers at most {MAX_REPORT_PERIOD.days} days (its charts have a "
                     f"point per day); asked for {(end - start).days}",
                 )
@@ -188,7 +188,7 @@ def reports_router(
             return await weekly.build(chosen, period)
         except OverflowError as exc:  # the previous period, for the trends, before year 1
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
                 f"period {period.label} too long to compare with the period before",
             ) from exc
 
